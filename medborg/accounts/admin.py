@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from medborg.accounts.models import Team, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        (
+            _("Shown to citizens"),
+            {"fields": ["public_name", "show_name_to_citizens", "is_demo"]},
+        ),
+    ]
+    readonly_fields = ["is_demo"]
+    list_display = ["username", "email", "is_active", "is_staff", "is_demo"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "email"]
+    filter_horizontal = ["members"]
+    prepopulated_fields = {"slug": ["name"]}

@@ -1,0 +1,47 @@
+"""Name the staff roles and the model permissions each one carries.
+
+Roles are Django groups created by a data migration from this table, so a role's
+rights are visible in the admin and change with the code that relies on them.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", _("Case worker")
+    TEAMLEAD = "teamlead", _("Team lead")
+    SERVICEADMIN = "serviceadmin", _("Service administrator")
+    OPERATOR = "operator", _("Operator")
+    DATASTEWARD = "datasteward", _("Data steward")
+    SYSADMIN = "sysadmin", _("System administrator")
+
+
+# Roles that work on cases; they also need to be members of the service's team.
+CASE_ROLES = frozenset({Role.CASEWORKER, Role.TEAMLEAD})
+
+_CATALOG = [
+    f"{action}_{model}"
+    for model in ("category", "service", "question", "choice")
+    for action in ("add", "change", "delete", "view")
+]
+_PROCESSES = [
+    f"{action}_{model}"
+    for model in ("process", "step")
+    for action in ("add", "change", "delete", "view")
+]
+
+PERMISSIONS = {
+    Role.CASEWORKER: ["cases.view_case"],
+    Role.TEAMLEAD: ["cases.view_case", "accounts.view_team"],
+    Role.SERVICEADMIN: [f"catalog.{name}" for name in _CATALOG]
+    + [f"processes.{name}" for name in _PROCESSES]
+    + ["accounts.view_team"],
+    Role.OPERATOR: [],
+    Role.DATASTEWARD: [],
+    Role.SYSADMIN: [
+        f"accounts.{action}_{model}"
+        for model in ("user", "team")
+        for action in ("add", "change", "delete", "view")
+    ],
+}

@@ -1,0 +1,166 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from medborg.cases.lifecycle import Status
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    API = "api", _("API")
+    OPEN311 = "open311", _("Open311")
+    SENSOR = "sensor", _("Sensor")
+    STAFF = "staff", _("Registered by staff")
+
+
+class ReferenceCounter(models.Model):
+    """The last number handed out per prefix and year; locked while counting."""
+
+    prefix = models.CharField(max_length=6)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prefix", "year"], name="reference_counter_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.prefix}-{self.year}: {self.last_number}"
+
+
+class Case(models.Model):
+    reference = models.CharField(_("reference"), max_length=24, unique=True)
+    service = models.ForeignKey(
+        "catalog.Service",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("service"),
+    )
+    process = models.ForeignKey(
+        "processes.Process", on_delete=models.PROTECT, related_name="cases"
+    )
+    step = models.ForeignKey(
+        "processes.Step",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("step"),
+    )
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.SUBMITTED
+    )
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    submission_key_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    address = models.CharField(_("address or place"), max_length=300, blank=True)
+    contact_email = models.EmailField(_("e-mail for updates"), blank=True)
+    language = models.CharField(_("citizen's language"), max_length=8, default="sv")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assigned to"),
+    )
+    submitted_at = models.DateTimeField(_("submitted"), db_index=True)
+    step_entered_at = models.DateTimeField(_("in this step since"))
+    step_due_at = models.DateTimeField(_("step due"), null=True, blank=True)
+    due_at = models.DateTimeField(_("case due"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("last change"))
+    version = models.PositiveIntegerField(
+        default=1, help_text="Grows with every change the citizen can see."
+    )
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["service", "status", "-submitted_at"])]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def has_location(self):
+        return self.latitude is not None and self.longitude is not None
+
+
+class CaseEvent(models.Model):
+    """One change to a case; appended, never edited."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "case.submitted", _("Submitted")
+        MOVED = "case.moved", _("Moved to a step")
+        ASSIGNED = "case.assigned", _("Assigned")
+        NOTE = "case.note", _("Internal note")
+        MESSAGE = "case.message", _("Message to the citizen")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    at = models.DateTimeField(_("when"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    is_public = models.BooleanField(_("shown to the citizen"), default=False)
+    message = models.TextField(_("message"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+
+    def __str__(self):
+        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Case events are appended, never changed.")
+        super().save(*args, **kwargs)
+
+
+class Attachment(models.Model):
+    """A photo, re-encoded without metadata; pending until its case is submitted."""
+
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        null=True,
+        blank=True,
+    )
+    submission_key_hash = models.CharField(max_length=64, db_index=True, blank=True)
+    image = models.ImageField(upload_to="photos/%Y/%m/")
+    thumbnail = models.ImageField(upload_to="thumbnails/%Y/%m/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField(help_text="Bytes after re-encoding.")
+    position = models.PositiveSmallIntegerField(default=0)
+    is_public = models.BooleanField(
+        _("publishable"),
+        default=False,
+        help_text=_("Staff have checked that the photo may be shown publicly."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self):
+        return self.image.name

@@ -1,0 +1,32 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from medborg.cases import staff_views
+
+app_name = "staff"
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", staff_views.inbox, name="inbox"),
+    path("cases/<str:reference>/", staff_views.case_detail, name="case"),
+    path("cases/<str:reference>/assign/", staff_views.assign, name="assign"),
+    path("cases/<str:reference>/move/", staff_views.move, name="move"),
+    path("cases/<str:reference>/note/", staff_views.note, name="note"),
+    path(
+        "cases/<str:reference>/photos/<int:photo_id>/",
+        staff_views.photo,
+        name="photo",
+    ),
+    path(
+        "cases/<str:reference>/photos/<int:photo_id>/thumbnail/",
+        staff_views.photo,
+        {"size": "thumbnail"},
+        name="thumbnail",
+    ),
+]

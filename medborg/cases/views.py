@@ -1,0 +1,168 @@
+"""The citizen's pages: the service form, the receipt and the tracking page."""
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_http_methods
+
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.exceptions import Ratelimited
+
+from medborg.cases import payloads, selectors, services, tokens
+from medborg.cases.forms import CaseForm
+from medborg.cases.models import Channel
+from medborg.catalog.selectors import active_services
+
+
+def map_context():
+    return {
+        "tile_url": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_ATTRIBUTION,
+        "center": settings.MAP_CENTER,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def new_case(request, slug):
+    """Show a service's form; on a valid POST submit the case and go to the receipt.
+
+    Photos that pass their checks are kept (as pending attachments of the form's
+    submission key) even when another field fails, so the citizen need not pick
+    them again.
+    """
+    service = get_object_or_404(active_services(), slug=slug)
+    if request.method == "GET":
+        form = CaseForm(
+            service=service, initial={"submission_key": tokens.new_submission_key()}
+        )
+        return _render_form(request, service, form, pending=[])
+
+    key = request.POST.get("submission_key", "")
+    if not tokens.is_submission_key(key):
+        key = ""
+    removing = [v for v in request.POST.getlist("remove_photo") if v.isdigit()]
+    for attachment_id in removing if key else []:
+        services.remove_pending_photo(
+            submission_key=key, attachment_id=int(attachment_id)
+        )
+    pending = selectors.pending_photos(key) if key else []
+    form = CaseForm(
+        request.POST, request.FILES, service=service, pending_count=len(pending)
+    )
+    valid = form.is_valid()
+    if key and form.checked_photos:
+        pending += services.add_pending_photos(
+            submission_key=key, photos=form.checked_photos, start=len(pending)
+        )
+    if removing:
+        return _render_form(request, service, form, pending=pending, removed=True)
+    if not valid:
+        return _render_form(request, service, form, pending=pending, status=400)
+    submission = services.submit_case(
+        service=service,
+        answers=form.answers(),
+        latitude=form.cleaned_data.get("latitude"),
+        longitude=form.cleaned_data.get("longitude"),
+        address=form.cleaned_data.get("address", ""),
+        contact_email=form.cleaned_data.get("contact_email", ""),
+        language=get_language(),
+        channel=Channel.WEB,
+        submission_key=key,
+    )
+    return redirect("cases:receipt", token=submission.token)
+
+
+def _render_form(request, service, form, *, pending, status=200, removed=False):
+    if removed:
+        # Only a photo was removed: show the form again without error messages.
+        form.errors.clear()
+    return render(
+        request,
+        "cases/new_case.html",
+        {
+            "service": service,
+            "form": form,
+            "question_fields": [form[name] for name in form.question_fields],
+            "pending_photos": pending,
+            "photo_room": service.max_photos - len(pending),
+            "map": map_context(),
+        },
+        status=status,
+    )
+
+
+def _tracked_case(request, token):
+    """Return the token's case, or raise 404; misses count against the address."""
+    limit = {"group": "track-guess", "key": "ip", "rate": settings.TRACK_GUESS_RATE}
+    if is_ratelimited(request, increment=False, **limit):
+        raise Ratelimited
+    case = selectors.case_for_token(token)
+    if case is None:
+        is_ratelimited(request, increment=True, **limit)
+        raise Http404
+    return case
+
+
+def _private(response):
+    patch_cache_control(response, private=True, no_cache=True)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _tracking_context(case, token):
+    return {
+        "case": case,
+        "token": token,
+        "summary": payloads.tracking_summary(
+            case, selectors.public_timeline(case), selectors.step_names(case)
+        ),
+        "photos": selectors.photos(case),
+        "map": map_context(),
+    }
+
+
+@require_GET
+def receipt(request, token):
+    case = _tracked_case(request, token)
+    return _private(
+        render(request, "cases/receipt.html", _tracking_context(case, token))
+    )
+
+
+@require_GET
+def track(request, token):
+    """The citizen's tracking page; ``?part=status`` returns just the live region."""
+    case = _tracked_case(request, token)
+    template = (
+        "cases/_track_status.html"
+        if request.GET.get("part") == "status"
+        else "cases/track.html"
+    )
+    return _private(render(request, template, _tracking_context(case, token)))
+
+
+@require_GET
+def status_json(request, token):
+    """The tracking page's data as JSON, with an ETag; 304 when nothing changed."""
+    case = _tracked_case(request, token)
+    etag = f'"{case.version}-{get_language()}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        summary = payloads.tracking_summary(
+            case, selectors.public_timeline(case), selectors.step_names(case)
+        )
+        response = JsonResponse(payloads.as_json(summary))
+    response["ETag"] = etag
+    response["Vary"] = "Accept-Language, Cookie"
+    return _private(response)
+
+
+@require_GET
+def photo(request, token, photo_id, size="full"):
+    case = _tracked_case(request, token)
+    attachment = get_object_or_404(case.attachments, pk=photo_id)
+    file = attachment.thumbnail if size == "thumbnail" else attachment.image
+    return _private(FileResponse(file.open("rb"), content_type="image/jpeg"))

@@ -1,0 +1,192 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    slug = models.SlugField(_("key"), unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return self.name
+
+
+class Service(models.Model):
+    class Kind(models.TextChoices):
+        REPORT = "report", _("Report")
+        APPLICATION = "application", _("Application")
+
+    class Location(models.TextChoices):
+        NONE = "none", _("Not asked")
+        OPTIONAL = "optional", _("Optional")
+        REQUIRED = "required", _("Required")
+
+    slug = models.SlugField(_("address in the URL"), unique=True)
+    code = models.SlugField(
+        _("service code"),
+        unique=True,
+        help_text=_("Stable identifier for other systems (Open311 service_code)."),
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        related_name="services",
+        verbose_name=_("category"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    short_description = models.CharField(_("short description"), max_length=300)
+    help_text = models.TextField(_("help text"), blank=True)
+    keywords = models.CharField(
+        _("search words"),
+        max_length=300,
+        blank=True,
+        help_text=_("Comma-separated words citizens may search for."),
+    )
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.PROTECT,
+        related_name="services",
+        verbose_name=_("team"),
+    )
+    process = models.ForeignKey(
+        "processes.Process",
+        on_delete=models.PROTECT,
+        related_name="services",
+        verbose_name=_("process"),
+        help_text=_("New cases follow this process version."),
+    )
+    deadline_days = models.PositiveSmallIntegerField(
+        _("deadline in working days"),
+        default=20,
+        validators=[MinValueValidator(1)],
+        help_text=_("When the whole case is expected to be done."),
+    )
+    location = models.CharField(
+        _("place on the map"),
+        max_length=10,
+        choices=Location.choices,
+        default=Location.NONE,
+    )
+    max_photos = models.PositiveSmallIntegerField(
+        _("photos allowed"),
+        default=0,
+        validators=[MaxValueValidator(10)],
+        help_text=_("0: the form asks for no photos."),
+    )
+    max_photo_mb = models.PositiveSmallIntegerField(
+        _("largest photo (MB)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(25)],
+    )
+    is_active = models.BooleanField(_("open for cases"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["category__position", "position", "name"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def asks_location(self):
+        return self.location != self.Location.NONE
+
+    @property
+    def asks_photos(self):
+        return self.max_photos > 0
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        CHOICE = "choice", _("Choice")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        YES_NO = "yes_no", _("Yes or no")
+
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="questions"
+    )
+    key = models.SlugField(
+        _("key"), help_text=_("Stable name of the answer, used by rules and the API.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    label = models.CharField(_("question"), max_length=200)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    min_value = models.DecimalField(
+        _("smallest number"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("largest number"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    max_length = models.PositiveIntegerField(
+        _("longest answer (characters)"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["service", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "key"], name="question_key_unique_in_service"
+            )
+        ]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        errors = {}
+        numeric = self.kind == self.Kind.NUMBER
+        if not numeric and (self.min_value is not None or self.max_value is not None):
+            errors["min_value"] = _("Only number questions have a smallest or largest.")
+        if (
+            numeric
+            and self.min_value is not None
+            and self.max_value is not None
+            and self.min_value > self.max_value
+        ):
+            errors["max_value"] = _("The largest number is below the smallest.")
+        is_text = self.kind in {self.Kind.TEXT, self.Kind.LONG_TEXT}
+        if self.max_length is not None and not is_text:
+            errors["max_length"] = _("Only text questions have a longest answer.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="choices"
+    )
+    value = models.SlugField(_("value"))
+    label = models.CharField(_("label"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["question", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "value"], name="choice_value_unique_in_question"
+            )
+        ]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+
+    def __str__(self):
+        return self.label

@@ -1,0 +1,23 @@
+from modeltranslation.translator import TranslationOptions, register
+
+from medborg.catalog.models import Category, Choice, Question, Service
+
+
+@register(Category)
+class CategoryTranslation(TranslationOptions):
+    fields = ["name", "description"]
+
+
+@register(Service)
+class ServiceTranslation(TranslationOptions):
+    fields = ["name", "short_description", "help_text", "keywords", "legal_basis"]
+
+
+@register(Question)
+class QuestionTranslation(TranslationOptions):
+    fields = ["label", "help_text"]
+
+
+@register(Choice)
+class ChoiceTranslation(TranslationOptions):
+    fields = ["label"]

@@ -1,0 +1,260 @@
+"""Django settings for Medborg, read only from the environment (see medborg/env.py)."""
+
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from medborg import env
+from medborg.municipality import country_for_code, time_zone_for_country
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+PRODUCTION = env.is_production()
+DEBUG = not PRODUCTION
+
+SECRET_KEY = env.value("SECRET_KEY") or (
+    "django-insecure-development-only-key-never-used-in-production-0123456789"
+)
+ALLOWED_HOSTS = env.as_list("ALLOWED_HOSTS")
+
+INSTALLED_APPS = [
+    "modeltranslation",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "medborg.accounts",
+    "medborg.processes",
+    "medborg.catalog",
+    "medborg.cases",
+    "medborg.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "medborg.urls"
+WSGI_APPLICATION = "medborg.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "medborg.web.context_processors.municipality",
+            ],
+        },
+    },
+]
+
+# Databases ---------------------------------------------------------------------------
+
+DATABASES = {"default": env.database("DATABASE_URL", BASE_DIR / "db.sqlite3")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE takes the write lock at BEGIN, so concurrent submissions queue
+    # instead of failing with "database is locked" half-way; WAL lets readers
+    # carry on while one writer works.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not shared-cache memory, so that tests see SQLite's real locking.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache -----------------------------------------------------------------------------
+
+if env.value("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.value("REDIS_URL"),
+            "KEY_PREFIX": "medborg",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Authentication ----------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "medborg.accounts.backends.StaffBackend",
+]
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "staff:inbox"
+LOGOUT_REDIRECT_URL = "staff:login"
+_VALIDATION = "django.contrib.auth.password_validation"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"{_VALIDATION}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_VALIDATION}.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": f"{_VALIDATION}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATION}.NumericPasswordValidator"},
+    {"NAME": "medborg.accounts.backends.NotTheDemoPasswordValidator"},
+]
+
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = env.as_int("MEDBORG_PROXY_COUNT") or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    if env.as_int("MEDBORG_PROXY_COUNT")
+    else ["REMOTE_ADDR"]
+)
+
+# Internationalisation ----------------------------------------------------------------
+
+MUNICIPALITY_CODE = env.value("MEDBORG_MUNICIPALITY_CODE")
+MUNICIPALITY_COUNTRY = country_for_code(MUNICIPALITY_CODE)
+
+LANGUAGE_CODE = "sv"
+LANGUAGES = [("sv", _("Swedish")), ("da", _("Danish")), ("en", _("English"))]
+MODELTRANSLATION_DEFAULT_LANGUAGE = "sv"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("sv", "en", "da")
+LOCALE_PATHS = [BASE_DIR / "medborg" / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = time_zone_for_country(MUNICIPALITY_COUNTRY)
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Static files and uploads ----------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env.value("MEDBORG_STATIC_ROOT") or BASE_DIR / "staticfiles")
+MEDIA_ROOT = Path(env.value("MEDBORG_MEDIA_ROOT") or BASE_DIR / "media")
+# Uploads are private (photos may show people); views stream them after a check.
+MEDIA_URL = "/media-not-served/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+
+# Mail --------------------------------------------------------------------------------
+
+vars().update(env.email("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = env.value("DEFAULT_FROM_EMAIL")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Security ----------------------------------------------------------------------------
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # Load balancers probe /healthz over plain HTTP on the internal network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.as_bool("MEDBORG_HSTS_PRELOAD")
+    CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS]
+
+
+def _tile_host(url):
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
+
+
+MAP_TILE_URL = env.value("MEDBORG_MAP_TILE_URL")
+MAP_ATTRIBUTION = env.value("MEDBORG_MAP_ATTRIBUTION")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Leaflet positions tiles and markers with inline style attributes.
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"]
+        + ([_tile_host(MAP_TILE_URL)] if _tile_host(MAP_TILE_URL) else []),
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "medborg.web.views.too_many_requests"
+RATELIMIT_IP_META_KEY = "medborg.web.client.client_ip"
+SILENCED_SYSTEM_CHECKS = [] if env.value("REDIS_URL") else ["django_ratelimit.W001"]
+
+# Medborg -----------------------------------------------------------------------------
+
+MUNICIPALITY_NAME = env.value("MEDBORG_MUNICIPALITY_NAME")
+BASE_URL = env.value("MEDBORG_BASE_URL").rstrip("/")
+REFERENCE_PREFIX = env.value("MEDBORG_REFERENCE_PREFIX")
+BOUNDARY_FILE = Path(
+    env.value("MEDBORG_BOUNDARY_FILE")
+    or BASE_DIR / "medborg" / "catalog" / "demo" / "boundary.geojson"
+)
+MAP_CENTER = [float(part) for part in env.value("MEDBORG_MAP_CENTER").split(",")]
+TRACK_GUESS_RATE = env.value("MEDBORG_TRACK_GUESS_RATE")
+PROXY_COUNT = env.as_int("MEDBORG_PROXY_COUNT")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "medborg": {
+            "handlers": ["console"],
+            "level": env.value("MEDBORG_LOG_LEVEL").upper(),
+            "propagate": False,
+        }
+    },
+}

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("medborg.catalog.urls")),
+    path("", include("medborg.cases.urls")),
+    path("", include("medborg.web.urls")),
+    path("staff/", include("medborg.cases.staff_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
