@@ -4,6 +4,7 @@ import os
 import socket
 
 from django.core.cache import cache
+from django.test import Client
 
 import pytest
 
@@ -16,6 +17,12 @@ def _isolated(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def client():
+    """A test client that reads English, so assertions match the source texts."""
+    return Client(headers={"accept-language": "en"})
 
 
 def require_server(name: str, host: str, port: int) -> None:

@@ -174,7 +174,8 @@ def is_production() -> bool:
 def value(name: str) -> str:
     """Return the variable, raising MissingSetting if production requires it."""
     text = raw(name)
-    if VARIABLES[name].required_in_production and is_production() and not text:
+    required = VARIABLES[name].required_in_production and is_production()
+    if required and not os.environ.get(name, "").strip():
         raise MissingSetting(
             f"{name} must be set when MEDBORG_ENV=production ({VARIABLES[name].help})"
         )

@@ -100,7 +100,8 @@ def _tracked_case(request, token):
         raise Ratelimited
     case = selectors.case_for_token(token)
     if case is None:
-        is_ratelimited(request, increment=True, **limit)
+        if is_ratelimited(request, increment=True, **limit):
+            raise Ratelimited
         raise Http404
     return case
 
