@@ -1,5 +1,6 @@
-import pytest
 from django.urls import reverse
+
+import pytest
 
 from medborg.accounts.tests.factories import TeamFactory, UserFactory
 from medborg.cases import services

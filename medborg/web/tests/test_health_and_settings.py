@@ -5,8 +5,9 @@ import sys
 from pathlib import Path
 from unittest import mock
 
-import pytest
 from django.db import DatabaseError
+
+import pytest
 
 from medborg import env
 
