@@ -10,22 +10,13 @@ from medborg.catalog.models import Category, Choice, Question, Service
 
 
 class QuestionFormSet(BaseInlineFormSet):
-    """Check the question list as a whole: keys unique, choice questions usable."""
+    """Check the question list as a whole; Django's own check catches duplicate keys."""
 
     def clean(self):
         super().clean()
-        keys = {}
         for form in self.forms:
             if not form.cleaned_data or form.cleaned_data.get("DELETE"):
                 continue
-            key = form.cleaned_data.get("key")
-            if key in keys:
-                form.add_error(
-                    "key",
-                    _("Question %(position)s uses the key %(key)s too.")
-                    % {"position": keys[key], "key": key},
-                )
-            keys.setdefault(key, form.cleaned_data.get("position"))
             question = form.instance
             is_choice = form.cleaned_data.get("kind") == Question.Kind.CHOICE
             if (
