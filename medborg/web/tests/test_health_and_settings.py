@@ -34,7 +34,8 @@ def production_env(**overrides):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in env.VARIABLES and key != "DJANGO_SETTINGS_MODULE"
+        if key not in env.VARIABLES
+        and key not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(
         MEDBORG_ENV="production",
