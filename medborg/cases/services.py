@@ -191,6 +191,21 @@ def remove_pending_photo(*, submission_key: str, attachment_id: int) -> int:
     return attachments.delete()[0]
 
 
+def purge_pending_photos(*, older_than) -> int:
+    """Delete photos of forms never submitted, uploaded before ``older_than``.
+
+    Returns how many were deleted; files go after the commit.
+    """
+    with transaction.atomic():
+        stale = list(Attachment.objects.filter(case=None, created_at__lt=older_than))
+        for attachment in stale:
+            transaction.on_commit(
+                lambda a=attachment: (a.image.delete(False), a.thumbnail.delete(False))
+            )
+        Attachment.objects.filter(pk__in=[a.pk for a in stale]).delete()
+    return len(stale)
+
+
 def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().select_related("step").get(pk=case.pk)
 

@@ -192,3 +192,34 @@ def test_concurrent_retries_with_one_key_make_one_case(service):
     assert Case.objects.count() == 1
     assert len({r.case.pk for r in results}) == 1
     assert sorted(r.created for r in results) == [False, False, True]
+
+
+def test_purge_removes_only_stale_unsent_photos(
+    service, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from medborg.cases import photos
+    from medborg.cases.models import Attachment
+    from medborg.cases.tests.conftest import jpeg_bytes
+
+    photo = photos.process(jpeg_bytes(), name="a.jpg", max_bytes=1_048_576)
+    key = tokens.new_submission_key()
+    kept = services.add_pending_photos(submission_key=key, photos=[photo])[0]
+    stale = services.add_pending_photos(
+        submission_key=tokens.new_submission_key(), photos=[photo]
+    )[0]
+    Attachment.objects.filter(pk=stale.pk).update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+    submitted = submit(service, submission_key=tokens.new_submission_key())
+    with django_capture_on_commit_callbacks(execute=True):
+        count = services.purge_pending_photos(
+            older_than=timezone.now() - timedelta(days=1)
+        )
+    assert count == 1
+    assert list(Attachment.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert not stale.image.storage.exists(stale.image.name)
+    assert submitted.case.attachments.count() == 0
