@@ -6,6 +6,5 @@ urlpatterns = [
     path("", include("medborg.cases.urls")),
     path("", include("medborg.web.urls")),
     path("staff/", include("medborg.cases.staff_urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -18,9 +18,20 @@ def case_for_token(token: str) -> Case | None:
     The token is hashed before the lookup whatever its shape, so a malformed
     token costs the same as a wrong one and the answer leaks nothing about it.
     """
-    return _with_relations(
+    return (
+        _with_relations(Case.objects.filter(token_hash=tokens.hash_token(token)))
+        .select_related("process")
+        .first()
+    )
+
+
+def case_version_for_token(token: str) -> tuple[int, int] | None:
+    """Return (pk, version) of the token's case, or None; one indexed lookup."""
+    return (
         Case.objects.filter(token_hash=tokens.hash_token(token))
-    ).first()
+        .values_list("pk", "version")
+        .first()
+    )
 
 
 def public_timeline(case: Case) -> list[CaseEvent]:

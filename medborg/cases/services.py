@@ -17,6 +17,7 @@ from medborg.cases import lifecycle, mail, tokens
 from medborg.cases.lifecycle import InvalidMove, Status
 from medborg.cases.models import Attachment, Case, CaseEvent, Channel, ReferenceCounter
 from medborg.processes.deadlines import add_working_days
+from medborg.processes.models import Step
 
 logger = logging.getLogger(__name__)
 
@@ -43,22 +44,28 @@ def _next_reference(now) -> str:
     """Hand out the next reference of the year; gap-free because it rolls back too."""
     prefix = settings.REFERENCE_PREFIX
     year = timezone.localtime(now).year
-    # The first case of a year may be submitted twice at once: let the database
-    # settle which insert wins, then count under the row lock.
-    ReferenceCounter.objects.bulk_create(
-        [ReferenceCounter(prefix=prefix, year=year)], ignore_conflicts=True
-    )
-    counter = ReferenceCounter.objects.select_for_update().get(prefix=prefix, year=year)
-    counter.last_number = F("last_number") + 1
+    counters = ReferenceCounter.objects.select_for_update()
+    counter = counters.filter(prefix=prefix, year=year).first()
+    if counter is None:
+        # The first case of a year may be submitted twice at once: let the
+        # database settle which insert wins, then count under the row lock.
+        ReferenceCounter.objects.bulk_create(
+            [ReferenceCounter(prefix=prefix, year=year)], ignore_conflicts=True
+        )
+        counter = counters.get(prefix=prefix, year=year)
+    counter.last_number += 1
     counter.save(update_fields=["last_number"])
-    counter.refresh_from_db(fields=["last_number"])
     return f"{prefix}-{year}-{counter.last_number:06d}"
 
 
 def _existing_submission(submission_key: str) -> Submission | None:
-    case = Case.objects.filter(
-        submission_key_hash=tokens.hash_submission_key(submission_key)
-    ).first()
+    case = (
+        Case.objects.filter(
+            submission_key_hash=tokens.hash_submission_key(submission_key)
+        )
+        .order_by()
+        .first()
+    )
     if case is None:
         return None
     return Submission(
@@ -119,11 +126,13 @@ def _create_case(*, service, submission_key, by, **fields) -> Submission:
         if submission_key
         else tokens.new_token()
     )
-    first_step = service.process.steps.order_by("position").first()
+    first_step = Step.objects.filter(process_id=service.process_id).order_by(
+        "position"
+    )[0]
     case = Case.objects.create(
         reference=_next_reference(now),
         service=service,
-        process=service.process,
+        process_id=service.process_id,
         step=first_step,
         status=Status.SUBMITTED,
         token_hash=tokens.hash_token(token),
@@ -263,7 +272,10 @@ def assign_case(*, case: Case, assignee, by) -> Case:
     now = timezone.now()
     case.assignee = assignee
     case.updated_at = now
-    case.save(update_fields=["assignee", "updated_at"])
+    # The citizen may see the handler's name, so the tracking page must refresh.
+    case.version = F("version") + 1
+    case.save(update_fields=["assignee", "updated_at", "version"])
+    case.refresh_from_db(fields=["version"])
     CaseEvent.objects.create(
         case=case,
         kind=CaseEvent.Kind.ASSIGNED,

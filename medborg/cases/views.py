@@ -1,8 +1,14 @@
 """The citizen's pages: the service form, the receipt and the tracking page."""
 
+import json
+
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
@@ -12,8 +18,10 @@ from django_ratelimit.exceptions import Ratelimited
 
 from medborg.cases import payloads, selectors, services, tokens
 from medborg.cases.forms import CaseForm
-from medborg.cases.models import Channel
+from medborg.cases.models import Attachment, Channel
 from medborg.catalog.selectors import active_services
+
+TRACKING_CACHE_SECONDS = 60
 
 
 def map_context():
@@ -93,17 +101,21 @@ def _render_form(request, service, form, *, pending, status=200, removed=False):
     )
 
 
-def _tracked_case(request, token):
-    """Return the token's case, or raise 404; misses count against the address."""
+def _tracked(request, token):
+    """Return the token's case as (pk, version), or raise 404.
+
+    Misses count against the client's address; past the limit every lookup from
+    it is answered 429.
+    """
     limit = {"group": "track-guess", "key": "ip", "rate": settings.TRACK_GUESS_RATE}
     if is_ratelimited(request, increment=False, **limit):
         raise Ratelimited
-    case = selectors.case_for_token(token)
-    if case is None:
+    found = selectors.case_version_for_token(token)
+    if found is None:
         if is_ratelimited(request, increment=True, **limit):
             raise Ratelimited
         raise Http404
-    return case
+    return found
 
 
 def _private(response):
@@ -124,9 +136,28 @@ def _tracking_context(case, token):
     }
 
 
+def _cached(request, kind, found, build):
+    """Return ``build()``'s text, cached per case version and language.
+
+    Everything a citizen sees changes the case's version, so an entry never
+    goes stale while it lives; the timeout only bounds edits of step texts.
+    Pages carrying a one-off message are never cached.
+    """
+    if kind != "json" and get_messages(request):
+        return build()
+    pk, version = found
+    key = f"track:{kind}:{pk}:{version}:{get_language()}"
+    text = cache.get(key)
+    if text is None:
+        text = build()
+        cache.set(key, text, TRACKING_CACHE_SECONDS)
+    return text
+
+
 @require_GET
 def receipt(request, token):
-    case = _tracked_case(request, token)
+    _tracked(request, token)
+    case = selectors.case_for_token(token)
     return _private(
         render(request, "cases/receipt.html", _tracking_context(case, token))
     )
@@ -135,35 +166,43 @@ def receipt(request, token):
 @require_GET
 def track(request, token):
     """The citizen's tracking page; ``?part=status`` returns just the live region."""
-    case = _tracked_case(request, token)
-    template = (
-        "cases/_track_status.html"
-        if request.GET.get("part") == "status"
-        else "cases/track.html"
-    )
-    return _private(render(request, template, _tracking_context(case, token)))
+    found = _tracked(request, token)
+    part = request.GET.get("part") == "status"
+    template = "cases/_track_status.html" if part else "cases/track.html"
+
+    def build():
+        case = selectors.case_for_token(token)
+        return render_to_string(template, _tracking_context(case, token), request)
+
+    return _private(HttpResponse(_cached(request, template, found, build)))
 
 
 @require_GET
 def status_json(request, token):
     """The tracking page's data as JSON, with an ETag; 304 when nothing changed."""
-    case = _tracked_case(request, token)
-    etag = f'"{case.version}-{get_language()}"'
+    found = _tracked(request, token)
+    etag = f'"{found[1]}-{get_language()}"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)
     else:
-        summary = payloads.tracking_summary(
-            case, selectors.public_timeline(case), selectors.step_names(case)
+
+        def build():
+            case = selectors.case_for_token(token)
+            summary = payloads.tracking_summary(
+                case, selectors.public_timeline(case), selectors.step_names(case)
+            )
+            return json.dumps(payloads.as_json(summary), cls=DjangoJSONEncoder)
+
+        response = HttpResponse(
+            _cached(request, "json", found, build), content_type="application/json"
         )
-        response = JsonResponse(payloads.as_json(summary))
     response["ETag"] = etag
-    response["Vary"] = "Accept-Language, Cookie"
     return _private(response)
 
 
 @require_GET
 def photo(request, token, photo_id, size="full"):
-    case = _tracked_case(request, token)
-    attachment = get_object_or_404(case.attachments, pk=photo_id)
+    case_pk, _version = _tracked(request, token)
+    attachment = get_object_or_404(Attachment, case_id=case_pk, pk=photo_id)
     file = attachment.thumbnail if size == "thumbnail" else attachment.image
     return _private(FileResponse(file.open("rb"), content_type="image/jpeg"))

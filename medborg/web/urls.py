@@ -6,4 +6,5 @@ app_name = "web"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("language/", views.language, name="language"),
 ]

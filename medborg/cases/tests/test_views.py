@@ -1,5 +1,6 @@
 import re
 
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -185,6 +186,7 @@ def test_staff_name_shown_only_when_chosen(client, service, caseworker):
     assert "Kim Berg" not in client.get(url).content.decode()
     caseworker.show_name_to_citizens = True
     caseworker.save()
+    cache.clear()  # a profile change shows once the page's cache entry expires
     assert "Kim Berg" in client.get(url).content.decode()
 
 
@@ -263,3 +265,33 @@ def test_photo_files_are_not_served_publicly(client, service):
     name = Attachment.objects.get().image.name
     assert client.get(f"/media/{name}").status_code == 404
     assert client.get(f"/media-not-served/{name}").status_code == 404
+
+
+def test_tracking_answers_come_from_cache_until_the_case_changes(
+    client, service, caseworker, django_assert_num_queries
+):
+    submission = submitted(service)
+    url = reverse("cases:track", kwargs={"token": submission.token})
+    client.get(url)
+    with django_assert_num_queries(1):
+        again = client.get(url)
+    assert submission.case.reference in again.content.decode()
+    services.move_case_to_step(
+        case=submission.case,
+        step=submission.case.process.steps.get(key="in-progress"),
+        public_message="On our way.",
+        by=caseworker,
+    )
+    assert "On our way." in client.get(url).content.decode()
+
+
+def test_status_json_costs_one_query_when_unchanged(
+    client, service, django_assert_num_queries
+):
+    submission = submitted(service)
+    url = reverse("cases:status", kwargs={"token": submission.token})
+    etag = client.get(url)["ETag"]
+    with django_assert_num_queries(1):
+        assert client.get(url, headers={"if-none-match": etag}).status_code == 304
+    with django_assert_num_queries(1):
+        assert client.get(url).json()["reference"] == submission.case.reference

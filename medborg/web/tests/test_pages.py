@@ -17,8 +17,8 @@ def test_accessibility_statement_is_linked_from_every_footer(client, db):
     ],
 )
 def test_language_switcher_sets_the_language(client, db, language, text):
-    response = client.post(
-        "/i18n/setlang/", {"language": language, "next": "/accessibility/"}
+    response = client.get(
+        "/language/", {"language": language, "next": "/accessibility/"}
     )
     assert response.status_code == 302
     page = client.get("/accessibility/").content.decode()
@@ -39,3 +39,15 @@ def test_security_headers(client, db):
 def test_unknown_page_is_a_friendly_404(client, db):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/"])
+def test_language_switch_never_leaves_the_site(client, db, target):
+    response = client.get("/language/", {"language": "da", "next": target})
+    assert response["Location"] == "/"
+
+
+def test_unknown_language_is_ignored(client, db):
+    response = client.get("/language/", {"language": "xx", "next": "/"})
+    assert response.status_code == 302
+    assert "django_language" not in response.cookies
