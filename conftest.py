@@ -2,6 +2,7 @@
 
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 import pytest
 
@@ -12,7 +13,8 @@ def _isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MAP_TILE_URL = ""
     cache.clear()
-    yield
+    with translation.override("en"):
+        yield
     cache.clear()
 
 

@@ -7,6 +7,7 @@ identifiers), XMP and ICC comments of the original are dropped.
 """
 
 import io
+import warnings
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -21,8 +22,10 @@ register_heif_opener()
 ACCEPTED_MIME = {"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"}
 LONGEST_SIDE = 2560
 THUMBNAIL_SIDE = 480
-# A 12 000 × 12 000 photo is larger than any phone makes; more is a decompression bomb.
-MAX_PIXELS = 144_000_000
+# 50 megapixels is more than phones make; more is treated as a decompression bomb,
+# since one decoded copy of it already takes 150–200 MB of memory.
+MAX_PIXELS = 50_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 @dataclass(frozen=True)
@@ -75,26 +78,40 @@ def process(data: bytes, *, name: str, max_bytes: int) -> Photo:
             code="not_an_image",
         )
     try:
-        with Image.open(io.BytesIO(data)) as original:
+        with warnings.catch_warnings():
+            # Pillow only warns between one and two times MAX_PIXELS; the check
+            # below refuses those photos with a message instead.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            original = Image.open(
+                io.BytesIO(data), formats=["JPEG", "PNG", "WEBP", "HEIF"]
+            )
+        with original:
             if original.width * original.height > MAX_PIXELS:
                 raise ValidationError(
                     _("%(name)s has too many pixels.") % {"name": name},
                     code="too_many_pixels",
                 )
-            original.load()
+            # Decode at reduced size where the format allows (JPEG), and scale
+            # down before any copy, so memory stays near one output-sized image.
+            original.draft("RGB", (LONGEST_SIDE, LONGEST_SIDE))
+            original.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.Resampling.LANCZOS)
             image = _flatten(ImageOps.exif_transpose(original))
+        # Comments and other text chunks ride along in .info and would be written
+        # into the JPEG again.
+        image.info.clear()
+        full = _encode(image, LONGEST_SIDE)
+        thumbnail = _encode(image, THUMBNAIL_SIDE)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise ValidationError(
             _("%(name)s could not be read as a photo; it may be damaged.")
             % {"name": name},
             code="unreadable",
         ) from None
-    full = _encode(image, LONGEST_SIDE)
     with Image.open(io.BytesIO(full)) as encoded:
         width, height = encoded.size
     return Photo(
         image=full,
-        thumbnail=_encode(image, THUMBNAIL_SIDE),
+        thumbnail=thumbnail,
         width=width,
         height=height,
     )

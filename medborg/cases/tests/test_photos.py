@@ -74,3 +74,39 @@ def test_too_large_names_file_and_limit():
         photos.check_size(3 * MB, name="big.jpg", max_bytes=2 * MB)
     assert error.value.code == "too_large"
     assert error.value.messages == ["big.jpg is 3.0 MB; photos may be at most 2 MB."]
+
+
+def png_with_text(key, text, zipped=False, size=(40, 30)) -> bytes:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    (info.add_itxt if zipped else info.add_text)(
+        key, text, **({"zip": True} if zipped else {})
+    )
+    out = io.BytesIO()
+    Image.new("RGB", size, (1, 2, 3)).save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def test_text_comments_do_not_survive():
+    secret = "owner: alice@example.com GPS 56.87,14.80"
+    data = png_with_text("comment", secret)
+    photo = photos.process(data, name="c.png", max_bytes=MB)
+    for output in (photo.image, photo.thumbnail):
+        assert b"alice" not in output
+        assert "comment" not in Image.open(io.BytesIO(output)).info
+
+
+def test_a_huge_comment_is_dropped_not_a_crash():
+    data = png_with_text("comment", "x" * 70_000, zipped=True)
+    photo = photos.process(data, name="c.png", max_bytes=MB)
+    assert photo.width == 40
+
+
+def test_decompression_bombs_are_refused():
+    out = io.BytesIO()
+    Image.new("1", (8000, 7000)).save(out, format="PNG")
+    assert len(out.getvalue()) < MB
+    with pytest.raises(ValidationError) as error:
+        photos.process(out.getvalue(), name="bomb.png", max_bytes=MB)
+    assert error.value.code == "too_many_pixels"
