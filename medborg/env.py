@@ -58,7 +58,8 @@ VARIABLES = {
             "REDIS_URL",
             "",
             "Redis for the shared cache and rate limits, e.g. `redis://127.0.0.1:6379/0`."
-            " Empty: a per-process memory cache (fine for one process only).",
+            " Empty: a per-process memory cache (development only).",
+            required_in_production=True,
         ),
         Variable(
             "MQTT_URL",
@@ -69,7 +70,8 @@ VARIABLES = {
             "EMAIL_URL",
             "consolemail://",
             "Outgoing mail: `smtp+tls://user:password@host:587`, `filemail:///path` or "
-            "`consolemail://` (prints mails).",
+            "`consolemail://` (prints mails, development only).",
+            required_in_production=True,
         ),
         Variable(
             "DEFAULT_FROM_EMAIL",
@@ -81,6 +83,7 @@ VARIABLES = {
             "http://127.0.0.1:8000",
             "The public address of the site, used for links in mails, e.g. "
             "`https://medborg.example.se`.",
+            required_in_production=True,
         ),
         Variable(
             "MEDBORG_MUNICIPALITY_CODE",
@@ -127,6 +130,12 @@ VARIABLES = {
             "before it is answered 429.",
         ),
         Variable(
+            "MEDBORG_SUBMIT_RATE",
+            "30/h",
+            "How many forms one address may send, e.g. `30/h`; more are answered "
+            "429. Counts every attempt, so an office behind one address needs room.",
+        ),
+        Variable(
             "MEDBORG_PROXY_COUNT",
             "0",
             "Number of reverse proxies in front of the app that append to "
@@ -167,8 +176,17 @@ def raw(name: str) -> str:
     return os.environ.get(name, variable.default)
 
 
+ENVIRONMENTS = {"development", "production"}
+
+
 def is_production() -> bool:
-    return raw("MEDBORG_ENV").strip().lower() == "production"
+    name = raw("MEDBORG_ENV").strip().lower()
+    if name not in ENVIRONMENTS:
+        # A typo must not fall back to development's DEBUG and public secret key.
+        raise ImproperlyConfigured(
+            f"MEDBORG_ENV must be 'production' or 'development', not {name!r}"
+        )
+    return name == "production"
 
 
 def value(name: str) -> str:
@@ -195,6 +213,15 @@ def as_int(name: str) -> int:
         return int(value(name))
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a whole number") from exc
+
+
+def reference_prefix(name: str) -> str:
+    prefix = value(name)
+    if not (2 <= len(prefix) <= 6 and prefix.isascii() and prefix.isupper()):
+        raise ImproperlyConfigured(
+            f"{name} must be 2–6 capital letters, not {prefix!r}"
+        )
+    return prefix
 
 
 def database(name: str, default_sqlite_path) -> dict:

@@ -126,12 +126,9 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.as_int("MEDBORG_PROXY_COUNT") or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-    if env.as_int("MEDBORG_PROXY_COUNT")
-    else ["REMOTE_ADDR"]
-)
+# The proxy's address would make the lockout per username only, letting anyone
+# lock any staff member out; use the client's address behind trusted proxies.
+AXES_CLIENT_IP_CALLABLE = "medborg.web.client.client_ip"
 
 # Internationalisation ----------------------------------------------------------------
 
@@ -170,11 +167,15 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 # Mail --------------------------------------------------------------------------------
 
 vars().update(env.email("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.value("DEFAULT_FROM_EMAIL")
+# A stuck mail server must not hold a web process until the proxy gives up.
+EMAIL_TIMEOUT = 10
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security ----------------------------------------------------------------------------
@@ -229,19 +230,22 @@ CONTENT_SECURITY_POLICY = {
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "medborg.web.views.too_many_requests"
 RATELIMIT_IP_META_KEY = "medborg.web.client.client_ip"
-SILENCED_SYSTEM_CHECKS = [] if env.value("REDIS_URL") else ["django_ratelimit.W001"]
+# Without Redis each process counts on its own: acceptable in development only
+# (production requires REDIS_URL).
+SILENCED_SYSTEM_CHECKS = [] if PRODUCTION else ["django_ratelimit.W001"]
 
 # Medborg -----------------------------------------------------------------------------
 
 MUNICIPALITY_NAME = env.value("MEDBORG_MUNICIPALITY_NAME")
 BASE_URL = env.value("MEDBORG_BASE_URL").rstrip("/")
-REFERENCE_PREFIX = env.value("MEDBORG_REFERENCE_PREFIX")
+REFERENCE_PREFIX = env.reference_prefix("MEDBORG_REFERENCE_PREFIX")
 BOUNDARY_FILE = Path(
     env.value("MEDBORG_BOUNDARY_FILE")
     or BASE_DIR / "medborg" / "catalog" / "demo" / "boundary.geojson"
 )
 MAP_CENTER = [float(part) for part in env.value("MEDBORG_MAP_CENTER").split(",")]
 TRACK_GUESS_RATE = env.value("MEDBORG_TRACK_GUESS_RATE")
+SUBMIT_RATE = env.value("MEDBORG_SUBMIT_RATE")
 PROXY_COUNT = env.as_int("MEDBORG_PROXY_COUNT")
 
 LOGGING = {
@@ -250,7 +254,14 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"tokens": {"()": "medborg.web.logging.HideTrackingTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "medborg": {

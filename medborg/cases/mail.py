@@ -33,5 +33,11 @@ def send_tracking_link(case, token: str) -> None:
             settings.DEFAULT_FROM_EMAIL,
             [case.contact_email],
         )
-    except OSError:
-        logger.exception("tracking mail failed reference=%s", case.reference)
+    except Exception as error:  # noqa: BLE001
+        # Any failure, from a refused address to a broken server: the case is
+        # committed and the receipt shows the link. Log no address, no token.
+        logger.error(
+            "tracking mail failed reference=%s error=%s",
+            case.reference,
+            type(error).__name__,
+        )

@@ -56,6 +56,7 @@ class Case(models.Model):
     submission_key_hash = models.CharField(
         max_length=64, unique=True, null=True, blank=True, editable=False
     )
+    submission_digest = models.CharField(max_length=64, blank=True, editable=False)
     answers = models.JSONField(_("answers"), default=dict, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)

@@ -35,7 +35,6 @@ class TrackingSummary:
     team: str
     handler: str
     submitted_at: datetime
-    updated_at: datetime
     step_due_at: datetime | None
     due_at: datetime | None
     version: int
@@ -69,7 +68,6 @@ def tracking_summary(case, public_events, step_names) -> TrackingSummary:
         team=team.name,
         handler=case.assignee.citizen_facing_name if case.assignee_id else "",
         submitted_at=case.submitted_at,
-        updated_at=case.updated_at,
         step_due_at=case.step_due_at,
         due_at=case.due_at if is_open(case.status) else None,
         version=case.version,

@@ -80,7 +80,7 @@ def staff_cases(user, *, query: str = "", limit: int = 200):
 
 def staff_case(user, reference: str) -> Case | None:
     """The case if the user may work on it, else None (the view answers 404)."""
-    if not user.works_on_cases():
+    if not user.works_on_cases() or "\x00" in reference:
         return None
     return (
         _with_relations(

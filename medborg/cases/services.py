@@ -4,11 +4,15 @@ All services are atomic, lock the case row while they change it and append the
 event in the same transaction; mail goes out only after the commit.
 """
 
+import hashlib
+import hmac
+import json
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,6 +24,10 @@ from medborg.processes.deadlines import add_working_days
 from medborg.processes.models import Step
 
 logger = logging.getLogger(__name__)
+
+
+class SubmissionKeyReused(Exception):
+    """A form's key came back with other content: not a retry of the same form."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,14 @@ def _next_reference(now) -> str:
     return f"{prefix}-{year}-{counter.last_number:06d}"
 
 
-def _existing_submission(submission_key: str) -> Submission | None:
+def _digest(service, fields: dict) -> str:
+    content = {"service": service.pk, **fields}
+    return hashlib.sha256(
+        json.dumps(content, sort_keys=True, cls=DjangoJSONEncoder).encode()
+    ).hexdigest()
+
+
+def _existing_submission(submission_key: str, digest: str) -> Submission | None:
     case = (
         Case.objects.filter(
             submission_key_hash=tokens.hash_submission_key(submission_key)
@@ -68,6 +83,8 @@ def _existing_submission(submission_key: str) -> Submission | None:
     )
     if case is None:
         return None
+    if not hmac.compare_digest(case.submission_digest, digest):
+        raise SubmissionKeyReused(case.reference)
     return Submission(
         case=case, token=tokens.token_for_submission(submission_key), created=False
     )
@@ -88,31 +105,38 @@ def submit_case(
 ) -> Submission:
     """Create a case with its first event, photos and reference; return its token.
 
-    Idempotent on ``submission_key``: submitting the same key again returns the
-    case created the first time (``created=False``) and the same token. Input is
-    assumed validated by the caller's form or serializer. The tracking link is
-    mailed after the commit when ``contact_email`` is given.
+    Idempotent on ``submission_key``: submitting the same key with the same
+    content again returns the case created the first time (``created=False``)
+    and the same token; the same key with other content raises
+    SubmissionKeyReused. Input is assumed validated by the caller's form or
+    serializer. The tracking link is mailed after the commit when
+    ``contact_email`` is given.
     """
+    fields = {
+        "answers": answers,
+        "latitude": latitude,
+        "longitude": longitude,
+        "address": address,
+        "contact_email": contact_email,
+    }
+    digest = _digest(service, fields)
     if submission_key:
-        existing = _existing_submission(submission_key)
+        existing = _existing_submission(submission_key, digest)
         if existing:
             return existing
     try:
         return _create_case(
             service=service,
-            answers=answers,
-            latitude=latitude,
-            longitude=longitude,
-            address=address,
-            contact_email=contact_email,
+            submission_key=submission_key,
+            submission_digest=digest if submission_key else "",
             language=language,
             channel=channel,
-            submission_key=submission_key,
             by=by,
+            **fields,
         )
     except IntegrityError:
         # A concurrent retry with the same key committed first.
-        existing = submission_key and _existing_submission(submission_key)
+        existing = submission_key and _existing_submission(submission_key, digest)
         if existing:
             return existing
         raise
@@ -211,7 +235,7 @@ def purge_pending_photos(*, older_than) -> int:
             transaction.on_commit(
                 lambda a=attachment: (a.image.delete(False), a.thumbnail.delete(False))
             )
-        Attachment.objects.filter(pk__in=[a.pk for a in stale]).delete()
+        Attachment.objects.filter(pk__in=[a.pk for a in stale], case=None).delete()
     return len(stale)
 
 

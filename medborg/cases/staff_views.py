@@ -39,7 +39,7 @@ def _case_or_404(request, reference):
 @require_GET
 @case_worker_required
 def inbox(request):
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     return render(
         request,
         "cases/staff/inbox.html",
@@ -106,6 +106,10 @@ def move(request, reference):
         )
     except InvalidMove:
         form.add_error("step", _("A closed case cannot be moved to another step."))
+        return _render_case(request, case, move_form=form, status=400)
+    except ValueError:
+        # Someone else moved the case meanwhile (a double submit, a colleague).
+        form.add_error("step", _("The case has just changed; check its step again."))
         return _render_case(request, case, move_form=form, status=400)
     messages.success(request, _("The case has moved to the new step."))
     return redirect("staff:case", reference=case.reference)

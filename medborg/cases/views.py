@@ -3,6 +3,7 @@
 import json
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
@@ -11,7 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
@@ -32,6 +35,7 @@ def map_context():
     }
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def new_case(request, slug):
     """Show a service's form; on a valid POST submit the case and go to the receipt.
@@ -47,10 +51,16 @@ def new_case(request, slug):
         )
         return _render_form(request, service, form, pending=[])
 
+    if is_ratelimited(
+        request, group="submit", key="ip", rate=settings.SUBMIT_RATE, increment=True
+    ):
+        raise Ratelimited
     key = request.POST.get("submission_key", "")
     if not tokens.is_submission_key(key):
         key = ""
-    removing = [v for v in request.POST.getlist("remove_photo") if v.isdigit()]
+    removing = [
+        v for v in request.POST.getlist("remove_photo") if v.isascii() and v.isdigit()
+    ]
     for attachment_id in removing if key else []:
         services.remove_pending_photo(
             submission_key=key, attachment_id=int(attachment_id)
@@ -68,17 +78,29 @@ def new_case(request, slug):
         return _render_form(request, service, form, pending=pending, removed=True)
     if not valid:
         return _render_form(request, service, form, pending=pending, status=400)
-    submission = services.submit_case(
-        service=service,
-        answers=form.answers(),
-        latitude=form.cleaned_data.get("latitude"),
-        longitude=form.cleaned_data.get("longitude"),
-        address=form.cleaned_data.get("address", ""),
-        contact_email=form.cleaned_data.get("contact_email", ""),
-        language=get_language(),
-        channel=Channel.WEB,
-        submission_key=key,
-    )
+    try:
+        submission = services.submit_case(
+            service=service,
+            answers=form.answers(),
+            latitude=form.cleaned_data.get("latitude"),
+            longitude=form.cleaned_data.get("longitude"),
+            address=form.cleaned_data.get("address", ""),
+            contact_email=form.cleaned_data.get("contact_email", ""),
+            language=get_language(),
+            channel=Channel.WEB,
+            submission_key=key,
+        )
+    except services.SubmissionKeyReused:
+        # A page restored from history on a shared computer must never lead to
+        # the previous citizen's case: start a fresh form instead.
+        form = CaseForm(
+            service=service, initial={"submission_key": tokens.new_submission_key()}
+        )
+        messages.error(
+            request,
+            _("This form has already been sent. Fill it in again to send a new one."),
+        )
+        return _render_form(request, service, form, pending=[], status=409)
     return redirect("cases:receipt", token=submission.token)
 
 
@@ -119,7 +141,8 @@ def _tracked(request, token):
 
 
 def _private(response):
-    patch_cache_control(response, private=True, no_cache=True)
+    # no-store: a shared computer's disk cache must not keep someone's case.
+    patch_cache_control(response, private=True, no_store=True)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -136,7 +159,7 @@ def _tracking_context(case, token):
     }
 
 
-def _cached(request, kind, found, build):
+def _cached(request, kind, token, found, build):
     """Return ``build()``'s text, cached per case version and language.
 
     Everything a citizen sees changes the case's version, so an entry never
@@ -145,8 +168,10 @@ def _cached(request, kind, found, build):
     """
     if kind != "json" and get_messages(request):
         return build()
-    pk, version = found
-    key = f"track:{kind}:{pk}:{version}:{get_language()}"
+    _pk, version = found
+    # Keyed by the token's hash, not the row id, so that two installations
+    # sharing a Redis, or a restored database, can never serve another case.
+    key = f"track:{kind}:{tokens.hash_token(token)}:{version}:{get_language()}"
     text = cache.get(key)
     if text is None:
         text = build()
@@ -154,7 +179,7 @@ def _cached(request, kind, found, build):
     return text
 
 
-@require_GET
+@require_safe
 def receipt(request, token):
     _tracked(request, token)
     case = selectors.case_for_token(token)
@@ -163,7 +188,7 @@ def receipt(request, token):
     )
 
 
-@require_GET
+@require_safe
 def track(request, token):
     """The citizen's tracking page; ``?part=status`` returns just the live region."""
     found = _tracked(request, token)
@@ -174,10 +199,10 @@ def track(request, token):
         case = selectors.case_for_token(token)
         return render_to_string(template, _tracking_context(case, token), request)
 
-    return _private(HttpResponse(_cached(request, template, found, build)))
+    return _private(HttpResponse(_cached(request, template, token, found, build)))
 
 
-@require_GET
+@require_safe
 def status_json(request, token):
     """The tracking page's data as JSON, with an ETag; 304 when nothing changed."""
     found = _tracked(request, token)
@@ -194,13 +219,14 @@ def status_json(request, token):
             return json.dumps(payloads.as_json(summary), cls=DjangoJSONEncoder)
 
         response = HttpResponse(
-            _cached(request, "json", found, build), content_type="application/json"
+            _cached(request, "json", token, found, build),
+            content_type="application/json",
         )
     response["ETag"] = etag
     return _private(response)
 
 
-@require_GET
+@require_safe
 def photo(request, token, photo_id, size="full"):
     case_pk, _version = _tracked(request, token)
     attachment = get_object_or_404(Attachment, case_id=case_pk, pk=photo_id)

@@ -7,7 +7,8 @@ from medborg.catalog.selectors import catalog
 @require_GET
 def index(request):
     """The catalog, optionally narrowed by the words in ``?q=``."""
-    query = request.GET.get("q", "").strip()[:100]
+    # PostgreSQL text cannot hold NUL; nobody searches for one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     categories = catalog(query)
     return render(
         request,

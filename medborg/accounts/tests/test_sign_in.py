@@ -42,3 +42,22 @@ def test_roles_exist_after_migrate(db):
         .permissions.filter(codename="change_service")
         .exists()
     )
+
+
+def test_sysadmin_cannot_grant_superuser(client, db):
+    from medborg.accounts.models import User
+
+    admin = UserFactory(username="sys", role="sysadmin", is_staff=True)
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client.force_login(admin, backend="medborg.accounts.backends.StaffBackend")
+    url = reverse("admin:accounts_user_change", args=[admin.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="is_superuser"' not in page.content.decode()
+    client.post(
+        url,
+        {"username": "sys", "is_superuser": "on", "is_staff": "on", "is_active": "on"},
+    )
+    assert not User.objects.get(pk=admin.pk).is_superuser
+    other = reverse("admin:accounts_user_change", args=[root.pk])
+    assert client.get(other).status_code == 302  # not found: back to the list

@@ -52,6 +52,33 @@ def test_valid_report_redirects_to_receipt_with_reference(client, service):
     assert f"/track/{token}/" in receipt.content.decode()
 
 
+def test_the_same_key_with_other_content_starts_a_new_form(client, service):
+    key = tokens.new_submission_key()
+    client.post(new_url(service), valid_form(key))
+    response = client.post(new_url(service), valid_form(key, address="Elsewhere 9"))
+    assert response.status_code == 409
+    assert "already been sent" in response.content.decode()
+    assert response.context["form"].initial["submission_key"] != key
+    assert Case.objects.count() == 1
+
+
+def test_form_submissions_are_rate_limited(client, service, settings):
+    settings.SUBMIT_RATE = "2/m"
+    codes = [
+        client.post(
+            new_url(service), valid_form(tokens.new_submission_key())
+        ).status_code
+        for _ in range(3)
+    ]
+    assert codes == [302, 302, 429]
+    assert Case.objects.count() == 2
+
+
+def test_odd_digits_in_remove_photo_are_ignored(client, service):
+    data = valid_form(tokens.new_submission_key(), remove_photo="²")
+    assert client.post(new_url(service), data).status_code == 302
+
+
 def test_double_post_makes_one_case(client, service):
     key = tokens.new_submission_key()
     first = client.post(new_url(service), valid_form(key))
@@ -173,7 +200,7 @@ def test_tracking_page_shows_public_progress_only(client, service, caseworker):
     assert "Streets and parks" in html
     assert "Secret internal remark" not in html
     assert caseworker.username not in html
-    assert response["Cache-Control"] == "private, no-cache"
+    assert response["Cache-Control"] == "private, no-store"
     assert response["X-Robots-Tag"] == "noindex, nofollow"
 
 

@@ -42,6 +42,9 @@ def production_env(**overrides):
         SECRET_KEY="k" * 20 + "-production-secret-for-the-deploy-check-0123456789",
         ALLOWED_HOSTS="medborg.example.se",
         DATABASE_URL="postgres://medborg@127.0.0.1:5432/medborg",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        EMAIL_URL="smtp+tls://medborg:secret@smtp.example.se:587",
+        MEDBORG_BASE_URL="https://medborg.example.se",
     )
     environment.update(overrides)
     return {key: value for key, value in environment.items() if value is not None}
@@ -66,7 +69,17 @@ def test_check_deploy_is_clean_in_production():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "EMAIL_URL",
+        "MEDBORG_BASE_URL",
+    ],
+)
 def test_production_refuses_to_start_without(missing):
     result = manage("check", environment=production_env(**{missing: None}))
     assert result.returncode != 0
@@ -102,3 +115,29 @@ def test_client_ip_trusts_only_the_configured_proxies(
     settings.PROXY_COUNT = proxies
     request = rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def test_an_unknown_environment_name_stops_start_up():
+    result = manage("check", environment=production_env(MEDBORG_ENV="prod"))
+    assert result.returncode != 0
+    assert "MEDBORG_ENV must be 'production' or 'development', not 'prod'" in (
+        result.stderr
+    )
+
+
+def test_tracking_tokens_are_hidden_in_logs():
+    import logging
+
+    from medborg.web.logging import HideTrackingTokens
+
+    record = logging.LogRecord(
+        "django.request",
+        logging.WARNING,
+        __file__,
+        1,
+        "Not Found: %s",
+        ("/track/SECRETtoken123/photos/1/",),
+        None,
+    )
+    assert HideTrackingTokens().filter(record)
+    assert record.getMessage() == "Not Found: /track/<token>/photos/1/"
