@@ -85,6 +85,8 @@ messages: install gettext ## Update the translation catalogs after changing text
 check-deploy: install ## Run Django's deployment checks with production settings
 	MEDBORG_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 	  ALLOWED_HOSTS=medborg.example.se DATABASE_URL=postgres://medborg@localhost/medborg \
+	  REDIS_URL=redis://localhost:6379/0 EMAIL_URL=smtp+tls://localhost:587 \
+	  MEDBORG_BASE_URL=https://medborg.example.se \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
 clean: ## Remove the venv, built assets and the local database
