@@ -16,11 +16,16 @@ from pathlib import Path
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
 ROOT = LOCALE.parents[1]
 REQUIRED = ("sv", "da")
-MSGID = re.compile(r'^msgid "(.*)"$', re.M)
+# A msgid and its continuation lines, as gettext wraps long texts.
+MSGID = re.compile(r'^msgid ((?:"[^\n]*"\n)+)', re.M)
+PART = re.compile(r'"(.*)"')
 
 
 def _msgids(po: Path) -> set[str]:
-    return set(MSGID.findall(po.read_text(encoding="utf-8"))) - {""}
+    return {
+        "".join(PART.findall(lines))
+        for lines in MSGID.findall(po.read_text(encoding="utf-8"))
+    } - {""}
 
 
 def _run(*args) -> subprocess.CompletedProcess:
