@@ -3,6 +3,7 @@
  *
  *   <link rel="stylesheet" href="{% static 'build/leaflet/leaflet.css' %}">
  *   <script src="{% static 'build/leaflet/leaflet.js' %}" defer></script>
+ *   <script src="{% static 'medborg/map-common.js' %}" defer></script>
  *   <script src="{% static 'medborg/map-view.js' %}" defer></script>
  *
  *   <div class="case-map" data-case-map
@@ -19,63 +20,12 @@
 (function () {
   "use strict";
 
-  var script = document.currentScript;
-  var imagePath = script && script.src ? new URL("../build/leaflet/images/", script.src).href : null;
+  var maps = window.MedborgMaps;
+  var imagePath = maps.imagePath;
+  var number = maps.number;
+  var attributionNodes = maps.copyAttribution;
+  var gridLayer = maps.gridLayer;
 
-  function number(value) {
-    var text = String(value === undefined || value === null ? "" : value).trim().replace(",", ".");
-    if (!/^[-+]?\d+(\.\d+)?$/.test(text)) return NaN;
-    return parseFloat(text);
-  }
-
-  // Keep only text and http(s) links from the configured attribution HTML.
-  function attributionNodes(html, target) {
-    var parsed = new DOMParser().parseFromString("<body>" + html + "</body>", "text/html").body;
-    (function copy(from, to) {
-      from.childNodes.forEach(function (node) {
-        if (node.nodeType === Node.TEXT_NODE) {
-          to.appendChild(document.createTextNode(node.textContent));
-        } else if (node.nodeType === Node.ELEMENT_NODE) {
-          var href = node.tagName === "A" ? node.getAttribute("href") || "" : "";
-          if (/^https?:\/\//i.test(href)) {
-            var link = document.createElement("a");
-            link.href = href;
-            to.appendChild(link);
-            copy(node, link);
-          } else {
-            copy(node, to);
-          }
-        }
-      });
-    })(parsed, target);
-  }
-
-  function gridLayer(L) {
-    var Grid = L.GridLayer.extend({
-      createTile: function () {
-        var tile = document.createElement("canvas");
-        var size = this.getTileSize();
-        tile.width = size.x;
-        tile.height = size.y;
-        var ctx = tile.getContext("2d");
-        if (ctx) {
-          ctx.fillStyle = "#f5f5f5";
-          ctx.fillRect(0, 0, size.x, size.y);
-          ctx.strokeStyle = "#dcdcdc";
-          ctx.beginPath();
-          for (var i = 0; i < size.x; i += size.x / 4) {
-            ctx.moveTo(i + 0.5, 0);
-            ctx.lineTo(i + 0.5, size.y);
-            ctx.moveTo(0, i + 0.5);
-            ctx.lineTo(size.x, i + 0.5);
-          }
-          ctx.stroke();
-        }
-        return tile;
-      },
-    });
-    return new Grid();
-  }
 
   function init(container) {
     var L = window.L;

@@ -6,6 +6,7 @@
  * Load after Leaflet, both deferred:
  *   <link rel="stylesheet" href="{% static 'build/leaflet/leaflet.css' %}">
  *   <script src="{% static 'build/leaflet/leaflet.js' %}" defer></script>
+ *   <script src="{% static 'medborg/map-common.js' %}" defer></script>
  *   <script src="{% static 'medborg/place-picker.js' %}" defer></script>
  *
  * Markup (all configuration in data- attributes: the CSP forbids inline script):
@@ -29,21 +30,14 @@
 (function () {
   "use strict";
 
-  // Marker images live next to leaflet.js: static/build/leaflet/images/.
-  // Worked out from this script's URL (static/medborg/place-picker.js), which
-  // also keeps working with hashed file names from collectstatic.
-  var script = document.currentScript;
-  var imagePath = script && script.src ? new URL("../build/leaflet/images/", script.src).href : null;
+  var maps = window.MedborgMaps;
+  var imagePath = maps.imagePath;
+  var number = maps.number;
+  var safeAttribution = maps.safeAttribution;
+  var gridLayer = maps.gridLayer;
 
   var CHOSEN_ZOOM = 16;
   var LOCATED_ZOOM = 17;
-
-  function number(value) {
-    if (value === null || value === undefined) return NaN;
-    var text = String(value).trim().replace(",", ".");
-    if (text === "" || !/^[-+]?\d+(\.\d+)?$/.test(text)) return NaN;
-    return parseFloat(text);
-  }
 
   function validLatLon(lat, lon) {
     return isFinite(lat) && isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
@@ -53,62 +47,6 @@
     return String(template || "").replace(/%\((\w+)\)s/g, function (match, key) {
       return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : match;
     });
-  }
-
-  // Attribution is configuration, but it ends up as HTML in the page: keep only
-  // text and links with http(s) addresses.
-  function safeAttribution(html) {
-    if (!html) return "";
-    var parsed = new DOMParser().parseFromString("<body>" + html + "</body>", "text/html").body;
-    var out = document.createElement("div");
-    (function copy(from, to) {
-      from.childNodes.forEach(function (node) {
-        if (node.nodeType === Node.TEXT_NODE) {
-          to.appendChild(document.createTextNode(node.textContent));
-        } else if (node.nodeType === Node.ELEMENT_NODE) {
-          var href = node.tagName === "A" ? node.getAttribute("href") || "" : "";
-          if (/^https?:\/\//i.test(href)) {
-            var link = document.createElement("a");
-            link.href = href;
-            to.appendChild(link);
-            copy(node, link);
-          } else {
-            copy(node, to);
-          }
-        }
-      });
-    })(parsed, out);
-    return out.innerHTML;
-  }
-
-  // Without a tile server the map shows a light grid that pans and zooms, so
-  // dragging and zooming still give visible feedback.
-  function gridLayer(L) {
-    var Grid = L.GridLayer.extend({
-      createTile: function (coords) {
-        var tile = document.createElement("canvas");
-        var size = this.getTileSize();
-        tile.width = size.x;
-        tile.height = size.y;
-        var ctx = tile.getContext("2d");
-        if (ctx) {
-          ctx.fillStyle = "#f5f5f5";
-          ctx.fillRect(0, 0, size.x, size.y);
-          ctx.strokeStyle = "#dcdcdc";
-          ctx.lineWidth = 1;
-          ctx.beginPath();
-          for (var i = 0; i < size.x; i += size.x / 4) {
-            ctx.moveTo(i + 0.5, 0);
-            ctx.lineTo(i + 0.5, size.y);
-            ctx.moveTo(0, i + 0.5);
-            ctx.lineTo(size.x, i + 0.5);
-          }
-          ctx.stroke();
-        }
-        return tile;
-      },
-    });
-    return new Grid({ attribution: "" });
   }
 
   function findInput(root, name) {
