@@ -119,6 +119,22 @@ def machine() -> dict:
     }
 
 
+def cache_backend() -> str:
+    """The cache the served app uses, as bench.settings chooses it."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import bench.settings as s; print(s.CACHES['default']['BACKEND'])",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or "unknown"
+
+
 def versions(wrk: str) -> dict:
     import django
 
@@ -629,6 +645,7 @@ def main() -> int:
         "versions": run_versions,
         "setup": {
             "server": f"gunicorn {WORKERS} sync workers, bench.wsgi (DEBUG=False)",
+            "cache": cache_backend(),
             "load_generator": "wrk --latency",
             "threads": THREADS,
             "get_connections": CONNECTIONS,

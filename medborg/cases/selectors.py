@@ -1,5 +1,6 @@
 """Read cases for citizens and staff; every query here is bounded and joined once."""
 
+from django.core.cache import cache
 from django.db.models import Prefetch, Q
 
 from medborg.cases import tokens
@@ -25,13 +26,34 @@ def case_for_token(token: str) -> Case | None:
     )
 
 
+# How long a case's version may be read from the cache. Changes delete the entry
+# on commit; the timeout bounds the rare read that raced a change, and processes
+# that do not share a cache (no Redis, development only).
+VERSION_CACHE_SECONDS = 10
+
+
+def version_cache_key(token_hash: str) -> str:
+    return f"track:version:{token_hash}"
+
+
 def case_version_for_token(token: str) -> tuple[int, int] | None:
-    """Return (pk, version) of the token's case, or None; one indexed lookup."""
-    return (
-        Case.objects.filter(token_hash=tokens.hash_token(token))
-        .values_list("pk", "version")
-        .first()
-    )
+    """Return (pk, version) of the token's case, or None.
+
+    Read from the cache when a recent lookup put it there, else one indexed
+    query; unknown tokens are never cached.
+    """
+    token_hash = tokens.hash_token(token)
+    key = version_cache_key(token_hash)
+    found = cache.get(key)
+    if found is None:
+        found = (
+            Case.objects.filter(token_hash=token_hash)
+            .values_list("pk", "version")
+            .first()
+        )
+        if found is not None:
+            cache.set(key, tuple(found), VERSION_CACHE_SECONDS)
+    return tuple(found) if found is not None else None
 
 
 def public_timeline(case: Case) -> list[CaseEvent]:

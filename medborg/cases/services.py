@@ -11,13 +11,14 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from medborg.cases import lifecycle, mail, tokens
+from medborg.cases import lifecycle, mail, selectors, tokens
 from medborg.cases.lifecycle import InvalidMove, Status
 from medborg.cases.models import Attachment, Case, CaseEvent, Channel, ReferenceCounter
 from medborg.processes.deadlines import add_working_days
@@ -239,6 +240,13 @@ def purge_pending_photos(*, older_than) -> int:
     return len(stale)
 
 
+def _bump_version(case: Case) -> None:
+    """Mark a change the citizen can see; the cached version goes after commit."""
+    case.version = F("version") + 1
+    key = selectors.version_cache_key(case.token_hash)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().select_related("step").get(pk=case.pk)
 
@@ -274,7 +282,7 @@ def move_case_to_step(*, case: Case, step, public_message: str = "", by) -> Case
     case.step_entered_at = now
     case.step_due_at = None if step.is_final else _due(now, step.expected_days)
     case.updated_at = now
-    case.version = F("version") + 1
+    _bump_version(case)
     case.save()
     CaseEvent.objects.create(
         case=case,
@@ -297,7 +305,7 @@ def assign_case(*, case: Case, assignee, by) -> Case:
     case.assignee = assignee
     case.updated_at = now
     # The citizen may see the handler's name, so the tracking page must refresh.
-    case.version = F("version") + 1
+    _bump_version(case)
     case.save(update_fields=["assignee", "updated_at", "version"])
     case.refresh_from_db(fields=["version"])
     CaseEvent.objects.create(
