@@ -94,6 +94,11 @@ class Case(models.Model):
     def has_location(self):
         return self.latitude is not None and self.longitude is not None
 
+    @property
+    def holding_team(self):
+        """The team that holds the case now: the step's team, else the service's."""
+        return self.step.team or self.service.team
+
 
 class CaseEvent(models.Model):
     """One change to a case; appended, never edited."""

@@ -55,7 +55,6 @@ def _by(event) -> str:
 
 
 def tracking_summary(case, public_events, step_names) -> TrackingSummary:
-    team = case.step.team or case.service.team
     return TrackingSummary(
         reference=case.reference,
         service=case.service.name,
@@ -65,7 +64,7 @@ def tracking_summary(case, public_events, step_names) -> TrackingSummary:
         step_key=case.step.key,
         step_name=case.step.name,
         step_description=case.step.public_description,
-        team=team.name,
+        team=case.holding_team.name,
         handler=case.assignee.citizen_facing_name if case.assignee_id else "",
         submitted_at=case.submitted_at,
         step_due_at=case.step_due_at,

@@ -79,20 +79,20 @@ def pending_photos(submission_key: str) -> list[Attachment]:
     )
 
 
-def holding_team(case: Case):
-    """The team that holds the case now: the step's team, else the service's."""
-    return case.step.team or case.service.team
-
-
-def staff_cases(user, *, query: str = "", limit: int = 200):
-    """Cases of the services whose team the user works in, newest first."""
+def _workable(user):
+    """Cases the user may work on: a case role and a seat on the holding team."""
     if not user.works_on_cases():
         return Case.objects.none()
-    cases = _with_relations(
+    return _with_relations(
         Case.objects.filter(
             Q(service__team__members=user) | Q(step__team__members=user)
         ).distinct()
     )
+
+
+def staff_cases(user, *, query: str = "", limit: int = 200):
+    """Cases of the services whose team the user works in, newest first."""
+    cases = _workable(user)
     if query:
         cases = cases.filter(
             Q(reference__icontains=query) | Q(address__icontains=query)
@@ -102,14 +102,10 @@ def staff_cases(user, *, query: str = "", limit: int = 200):
 
 def staff_case(user, reference: str) -> Case | None:
     """The case if the user may work on it, else None (the view answers 404)."""
-    if not user.works_on_cases() or "\x00" in reference:
+    if "\x00" in reference:
         return None
     return (
-        _with_relations(
-            Case.objects.filter(
-                Q(service__team__members=user) | Q(step__team__members=user)
-            )
-        )
+        _workable(user)
         .filter(reference=reference)
         .prefetch_related(
             Prefetch(
@@ -117,6 +113,5 @@ def staff_case(user, reference: str) -> Case | None:
                 queryset=CaseEvent.objects.select_related("actor").order_by("at", "id"),
             )
         )
-        .distinct()
         .first()
     )

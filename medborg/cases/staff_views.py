@@ -59,7 +59,7 @@ def _render_case(request, case, *, move_form=None, note_form=None, status=200):
             ),
             "photos": selectors.photos(case),
             "step_names": selectors.step_names(case),
-            "team": selectors.holding_team(case),
+            "team": case.holding_team,
             "move_form": move_form or MoveForm(case=case),
             "note_form": note_form or NoteForm(),
             "map": map_context(),

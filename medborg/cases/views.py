@@ -147,13 +147,17 @@ def _private(response):
     return response
 
 
+def _summary(case):
+    return payloads.tracking_summary(
+        case, selectors.public_timeline(case), selectors.step_names(case)
+    )
+
+
 def _tracking_context(case, token):
     return {
         "case": case,
         "token": token,
-        "summary": payloads.tracking_summary(
-            case, selectors.public_timeline(case), selectors.step_names(case)
-        ),
+        "summary": _summary(case),
         "photos": selectors.photos(case),
         "map": map_context(),
     }
@@ -213,10 +217,7 @@ def status_json(request, token):
 
         def build():
             case = selectors.case_for_token(token)
-            summary = payloads.tracking_summary(
-                case, selectors.public_timeline(case), selectors.step_names(case)
-            )
-            return json.dumps(payloads.as_json(summary), cls=DjangoJSONEncoder)
+            return json.dumps(payloads.as_json(_summary(case)), cls=DjangoJSONEncoder)
 
         response = HttpResponse(
             _cached(request, "json", token, found, build),
