@@ -5,10 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 ASSETS := medborg/web/static/build/medborg.css
+# One worker for every queue in TASKS; it restarts on code changes like runserver.
+WORKER := $(MANAGE) db_worker --queue-name='*' --reload
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench lint format messages assets install demo check-deploy clean
+.PHONY: help run worker test bench lint format messages assets install demo check-deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -58,8 +60,13 @@ demo: install assets compiled-messages ## Migrate the SQLite database and load t
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo
 
-run: demo ## Serve the demo at http://127.0.0.1:8000 (SQLite, demo data)
+run: demo ## Serve the demo at http://127.0.0.1:8000 with a task worker (SQLite, demo data)
+	@$(WORKER) & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(MANAGE) runserver 127.0.0.1:8000
+
+worker: install compiled-messages ## Run only a task worker (mail, notifications), e.g. beside a debugger
+	$(WORKER)
 
 test: install assets compiled-messages chromium ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL is set)
 	$(BIN)/pytest

@@ -23,6 +23,8 @@ class Variable:
     default: str
     help: str
     required_in_production: bool = False
+    # The smallest value :func:`as_int` accepts; None: any whole number.
+    minimum: int | None = None
 
 
 VARIABLES = {
@@ -143,6 +145,44 @@ VARIABLES = {
             "lockout. 0: the connection's address.",
         ),
         Variable(
+            "MEDBORG_CITIZEN_MAIL_INTERVAL",
+            "15",
+            "Minutes: a citizen gets at most one update mail per case in this "
+            "time; updates in between are sent together in the next mail. At "
+            "least 1.",
+            minimum=1,
+        ),
+        Variable(
+            "MEDBORG_MAIL_ATTEMPTS",
+            "5",
+            "How many times a mail that fails is tried before it is given up and "
+            "logged. At least 1.",
+            minimum=1,
+        ),
+        Variable(
+            "MEDBORG_DUPLICATE_RADIUS",
+            "50",
+            "Metres: a report of the same service within this distance of an open "
+            "case (and within `MEDBORG_DUPLICATE_WINDOW`) is shown to staff as a "
+            "possible duplicate. At least 1.",
+            minimum=1,
+        ),
+        Variable(
+            "MEDBORG_DUPLICATE_WINDOW",
+            "30",
+            "Days: a report is a possible duplicate of an open case only if it was "
+            "sent within this many days of it (and within "
+            "`MEDBORG_DUPLICATE_RADIUS`). At least 1.",
+            minimum=1,
+        ),
+        Variable(
+            "MEDBORG_DUE_SOON",
+            "2",
+            "Working days: the staff inbox counts cases due within this many "
+            "working days as due soon. At least 1.",
+            minimum=1,
+        ),
+        Variable(
             "MEDBORG_MEDIA_ROOT",
             "",
             "Folder for uploaded photos (never served directly). Empty: `media/` in "
@@ -209,10 +249,19 @@ def as_bool(name: str) -> bool:
 
 
 def as_int(name: str) -> int:
+    """Return the variable as a whole number, no smaller than its minimum."""
+    text = value(name)
+    minimum = VARIABLES[name].minimum
     try:
-        return int(value(name))
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a whole number") from exc
+        number = int(text)
+    except ValueError:
+        number = None
+    if number is None or (minimum is not None and number < minimum):
+        bound = "" if minimum is None else f" of at least {minimum}"
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number{bound}, not {text!r}"
+        )
+    return number
 
 
 def reference_prefix(name: str) -> str:

@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "medborg.accounts",
     "medborg.processes",
     "medborg.catalog",
@@ -177,6 +179,20 @@ DEFAULT_FROM_EMAIL = env.value("DEFAULT_FROM_EMAIL")
 # A stuck mail server must not hold a web process until the proxy gives up.
 EMAIL_TIMEOUT = 10
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+CITIZEN_MAIL_INTERVAL_MINUTES = env.as_int("MEDBORG_CITIZEN_MAIL_INTERVAL")
+MAIL_ATTEMPTS = env.as_int("MEDBORG_MAIL_ATTEMPTS")
+
+# Background work ---------------------------------------------------------------------
+
+# Tasks are rows in the database, run by `manage.py db_worker` processes; web
+# processes only enqueue them (after commit), so a slow mail server or a stopped
+# worker never delays a page. Tests use the same backend: its tables are migrated.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "mail"],
+    }
+}
 
 # Security ----------------------------------------------------------------------------
 
@@ -247,6 +263,9 @@ MAP_CENTER = [float(part) for part in env.value("MEDBORG_MAP_CENTER").split(",")
 TRACK_GUESS_RATE = env.value("MEDBORG_TRACK_GUESS_RATE")
 SUBMIT_RATE = env.value("MEDBORG_SUBMIT_RATE")
 PROXY_COUNT = env.as_int("MEDBORG_PROXY_COUNT")
+DUPLICATE_RADIUS_METRES = env.as_int("MEDBORG_DUPLICATE_RADIUS")
+DUPLICATE_WINDOW_DAYS = env.as_int("MEDBORG_DUPLICATE_WINDOW")
+DUE_SOON_WORKING_DAYS = env.as_int("MEDBORG_DUE_SOON")
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,8 @@
-"""Mail citizens about their case, in the language they used."""
+"""Write the e-mails about a case, in the language the citizen used.
 
-import logging
+Rendering only: the tasks in ``cases.tasks`` decide when to send and retry.
+Every citizen e-mail carries the private tracking link.
+"""
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -8,36 +10,58 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-logger = logging.getLogger(__name__)
+
+def track_url(token: str) -> str:
+    return settings.BASE_URL + reverse("cases:track", kwargs={"token": token})
+
+
+def _send(template: str, context: dict, language: str, recipients: list[str]):
+    with translation.override(language):
+        context = {"municipality": settings.MUNICIPALITY_NAME, **context}
+        subject = render_to_string(f"cases/mail/{template}_subject.txt", context)
+        body = render_to_string(f"cases/mail/{template}_body.txt", context)
+    send_mail(
+        " ".join(subject.split()),
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        recipients,
+    )
 
 
 def send_tracking_link(case, token: str) -> None:
-    """Mail the private tracking link; a failing mail server is logged, not raised.
+    """Mail the receipt with the private tracking link; errors are raised."""
+    _send(
+        "tracking",
+        {"case": case, "track_url": track_url(token)},
+        case.language,
+        [case.contact_email],
+    )
 
-    Called after the case is committed, so the citizen keeps the case (and the
-    link on the receipt page) even when the mail cannot be sent.
-    """
-    with translation.override(case.language):
-        context = {
+
+def send_update(case, token: str, entries, *, ask_feedback: bool) -> None:
+    """Mail the public changes since the last e-mail, batched in one message."""
+    _send(
+        "update",
+        {
             "case": case,
-            "municipality": settings.MUNICIPALITY_NAME,
-            "track_url": settings.BASE_URL
-            + reverse("cases:track", kwargs={"token": token}),
-        }
-        subject = render_to_string("cases/mail/tracking_subject.txt", context)
-        body = render_to_string("cases/mail/tracking_body.txt", context)
-    try:
-        send_mail(
-            " ".join(subject.split()),
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [case.contact_email],
-        )
-    except Exception as error:  # noqa: BLE001
-        # Any failure, from a refused address to a broken server: the case is
-        # committed and the receipt shows the link. Log no address, no token.
-        logger.error(
-            "tracking mail failed reference=%s error=%s",
-            case.reference,
-            type(error).__name__,
-        )
+            "entries": entries,
+            "track_url": track_url(token),
+            "ask_feedback": ask_feedback,
+        },
+        case.language,
+        [case.contact_email],
+    )
+
+
+def send_holder_notice(case, recipients: list[str]) -> None:
+    """Tell the holder that the citizen answered; no personal data in the mail."""
+    _send(
+        "holder",
+        {
+            "case": case,
+            "staff_url": settings.BASE_URL
+            + reverse("staff:case", kwargs={"reference": case.reference}),
+        },
+        settings.LANGUAGE_CODE,
+        recipients,
+    )

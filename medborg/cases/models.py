@@ -63,6 +63,13 @@ class Case(models.Model):
     address = models.CharField(_("address or place"), max_length=300, blank=True)
     contact_email = models.EmailField(_("e-mail for updates"), blank=True)
     language = models.CharField(_("citizen's language"), max_length=8, default="sv")
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("held by team"),
+        help_text=_("The step's team, unless the case was referred to another."),
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -75,7 +82,37 @@ class Case(models.Model):
     step_entered_at = models.DateTimeField(_("in this step since"))
     step_due_at = models.DateTimeField(_("step due"), null=True, blank=True)
     due_at = models.DateTimeField(_("case due"), null=True, blank=True)
+    next_due_at = models.DateTimeField(
+        _("next due"),
+        null=True,
+        blank=True,
+        help_text="The earlier of the step's and the case's due dates; for sorting.",
+    )
+    on_hold_since = models.DateTimeField(
+        _("waiting for the citizen since"),
+        null=True,
+        blank=True,
+        help_text=_("The clock stops while the case waits for the citizen."),
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    sealed_token = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The tracking token encrypted for update e-mails; empty without.",
+    )
+    mailed_event_id = models.PositiveBigIntegerField(
+        default=0, editable=False, help_text="The last public event e-mailed."
+    )
+    mail_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("last change"))
     version = models.PositiveIntegerField(
         default=1, help_text="Grows with every change the citizen can see."
@@ -83,7 +120,20 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
-        indexes = [models.Index(fields=["service", "status", "-submitted_at"])]
+        indexes = [
+            models.Index(fields=["service", "status", "-submitted_at"]),
+            # The staff inbox: a team's cases not yet closed, soonest due first.
+            models.Index(
+                fields=["team", "next_due_at"],
+                condition=models.Q(closed_at__isnull=True),
+                name="case_inbox",
+            ),
+        ]
+        permissions = [
+            ("view_contact", _("Can see the citizen's contact details")),
+            ("extend_deadline", _("Can extend deadlines")),
+            ("assign_others", _("Can assign cases to colleagues")),
+        ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
 
@@ -96,8 +146,11 @@ class Case(models.Model):
 
     @property
     def holding_team(self):
-        """The team that holds the case now: the step's team, else the service's."""
-        return self.step.team or self.service.team
+        return self.team
+
+    @property
+    def is_on_hold(self):
+        return self.on_hold_since is not None
 
 
 class CaseEvent(models.Model):
@@ -109,6 +162,15 @@ class CaseEvent(models.Model):
         ASSIGNED = "case.assigned", _("Assigned")
         NOTE = "case.note", _("Internal note")
         MESSAGE = "case.message", _("Message to the citizen")
+        INFO_REQUESTED = "case.info_requested", _("More information asked for")
+        INFO_RECEIVED = "case.info_received", _("The citizen answered")
+        EXTENDED = "case.extended", _("Deadline extended")
+        DUPLICATE = "case.duplicate", _("Marked as a duplicate")
+        MERGED = "case.merged", _("Duplicate joined")
+        REFERRED = "case.referred", _("Referred")
+        REOPENED = "case.reopened", _("Reopened")
+        RATED = "case.rated", _("Satisfaction given")
+        MAILED = "citizen.mailed", _("E-mail sent to the citizen")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)

@@ -71,6 +71,11 @@ class Service(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("When the whole case is expected to be done."),
     )
+    reopen_days = models.PositiveSmallIntegerField(
+        _("may be reopened for (days)"),
+        default=30,
+        help_text=_("Staff may reopen a closed case within this many days."),
+    )
     location = models.CharField(
         _("place on the map"),
         max_length=10,

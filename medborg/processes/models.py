@@ -1,9 +1,14 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
 class Process(models.Model):
-    """A versioned sequence of steps; a running case keeps the version it began in."""
+    """A versioned sequence of steps; a running case keeps the version it began in.
+
+    A version that any case has entered is frozen: the admin shows it read-only
+    and offers a new version to edit instead, so no running case is rewritten.
+    """
 
     key = models.SlugField(_("key"))
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -24,6 +29,20 @@ class Process(models.Model):
         return f"{self.name} (v{self.version})"
 
 
+class Outcome(models.TextChoices):
+    """How a case ends; a step with an outcome closes the case."""
+
+    RESOLVED = "resolved", _("Resolved")
+    REJECTED = "rejected", _("Rejected")
+    DUPLICATE = "duplicate", _("Duplicate")
+    REFERRED = "referred", _("Referred elsewhere")
+
+
+def validate_step_keys(value):
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise ValidationError(_("List the step keys this step may move to."))
+
+
 class Step(models.Model):
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="steps")
     key = models.SlugField(_("key"))
@@ -37,10 +56,9 @@ class Step(models.Model):
         "accounts.Team",
         on_delete=models.PROTECT,
         null=True,
-        blank=True,
         related_name="+",
         verbose_name=_("team"),
-        help_text=_("Who holds the case in this step. Empty: the service's team."),
+        help_text=_("Who holds the case in this step."),
     )
     expected_days = models.PositiveSmallIntegerField(
         _("expected working days"),
@@ -48,10 +66,19 @@ class Step(models.Model):
         blank=True,
         help_text=_("How long the step may take, in working days. Empty: no limit."),
     )
-    is_final = models.BooleanField(
-        _("closes the case"),
-        default=False,
-        help_text=_("Moving a case to this step closes it."),
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=12,
+        choices=Outcome.choices,
+        blank=True,
+        help_text=_("Set for steps that end the case: moving there closes it."),
+    )
+    next_steps = models.JSONField(
+        _("may move to"),
+        default=list,
+        blank=True,
+        validators=[validate_step_keys],
+        help_text=_("Keys of the steps a case may move to from this one."),
     )
 
     class Meta:
@@ -69,3 +96,7 @@ class Step(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_final(self):
+        return bool(self.outcome)

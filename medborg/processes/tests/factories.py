@@ -4,7 +4,11 @@ from medborg.processes.models import Process, Step
 
 
 class ProcessFactory(factory.django.DjangoModelFactory):
-    """The default process: received → in progress → closed."""
+    """The default process: received → in progress → closed (resolved).
+
+    ``steps`` takes (key, name, expected days, outcome, next step keys) tuples;
+    ``team`` gives every step that team (else the service's team holds it).
+    """
 
     class Meta:
         model = Process
@@ -16,11 +20,11 @@ class ProcessFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def steps(self, create, extracted, **kwargs):
         specs = extracted or [
-            ("received", "Received", 2, False),
-            ("in-progress", "In progress", 10, False),
-            ("closed", "Closed", None, True),
+            ("received", "Received", 2, "", ["in-progress", "closed"]),
+            ("in-progress", "In progress", 10, "", ["received", "closed"]),
+            ("closed", "Closed", None, "resolved", []),
         ]
-        for position, (key, name, days, final) in enumerate(specs):
+        for position, (key, name, days, outcome, next_steps) in enumerate(specs):
             Step.objects.create(
                 process=self,
                 key=key,
@@ -28,5 +32,7 @@ class ProcessFactory(factory.django.DjangoModelFactory):
                 name=name,
                 public_description=f"{name}: what it means.",
                 expected_days=days,
-                is_final=final,
+                outcome=outcome,
+                next_steps=next_steps,
+                team=kwargs.get("team"),
             )

@@ -1,8 +1,4 @@
-"""Every change to a case: submit, assign, move, note. Each writes its CaseEvent.
-
-All services are atomic, lock the case row while they change it and append the
-event in the same transaction; mail goes out only after the commit.
-"""
+"""Submit a case with its photos: the one way a case comes into being."""
 
 import hashlib
 import hmac
@@ -11,17 +7,15 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from medborg.cases import lifecycle, mail, selectors, tokens
-from medborg.cases.lifecycle import InvalidMove, Status
+from medborg.cases import tokens
+from medborg.cases.lifecycle import Status
 from medborg.cases.models import Attachment, Case, CaseEvent, Channel, ReferenceCounter
-from medborg.processes.deadlines import add_working_days
+from medborg.cases.services.common import due, set_next_due
 from medborg.processes.models import Step
 
 logger = logging.getLogger(__name__)
@@ -36,17 +30,6 @@ class Submission:
     case: Case
     token: str
     created: bool
-
-
-def _due(start, days):
-    if days is None:
-        return None
-    return add_working_days(
-        start,
-        days,
-        country=settings.MUNICIPALITY_COUNTRY,
-        time_zone=settings.TIME_ZONE,
-    )
 
 
 def _next_reference(now) -> str:
@@ -154,7 +137,7 @@ def _create_case(*, service, submission_key, by, **fields) -> Submission:
     first_step = Step.objects.filter(process_id=service.process_id).order_by(
         "position"
     )[0]
-    case = Case.objects.create(
+    case = Case(
         reference=_next_reference(now),
         service=service,
         process_id=service.process_id,
@@ -166,16 +149,21 @@ def _create_case(*, service, submission_key, by, **fields) -> Submission:
         ),
         submitted_at=now,
         step_entered_at=now,
-        step_due_at=_due(now, first_step.expected_days),
-        due_at=_due(now, service.deadline_days),
+        team_id=first_step.team_id or service.team_id,
+        step_due_at=due(now, first_step.expected_days),
+        due_at=due(now, service.deadline_days),
         updated_at=now,
+        # Kept only to put the link in update e-mails; see ADR 4.
+        sealed_token=tokens.seal(token) if fields["contact_email"] else "",
         **fields,
     )
+    set_next_due(case)
+    case.save(force_insert=True)
     if submission_key:
         Attachment.objects.filter(
             case=None, submission_key_hash=tokens.hash_submission_key(submission_key)
         ).update(case=case, submission_key_hash="")
-    CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         kind=CaseEvent.Kind.SUBMITTED,
         at=now,
@@ -184,7 +172,11 @@ def _create_case(*, service, submission_key, by, **fields) -> Submission:
         data={"channel": case.channel, "step": first_step.key},
     )
     if case.contact_email:
-        transaction.on_commit(lambda: mail.send_tracking_link(case, token))
+        from medborg.cases import tasks
+
+        # The receipt mail covers the submission; later updates start after it.
+        Case.objects.filter(pk=case.pk).update(mailed_event_id=event.pk)
+        transaction.on_commit(lambda: tasks.send_tracking_link.enqueue(case.pk))
     logger.info("case submitted reference=%s service=%s", case.reference, service.code)
     return Submission(case=case, token=token, created=True)
 
@@ -238,92 +230,3 @@ def purge_pending_photos(*, older_than) -> int:
             )
         Attachment.objects.filter(pk__in=[a.pk for a in stale], case=None).delete()
     return len(stale)
-
-
-def _bump_version(case: Case) -> None:
-    """Mark a change the citizen can see; the cached version goes after commit."""
-    case.version = F("version") + 1
-    key = selectors.version_cache_key(case.token_hash)
-    transaction.on_commit(lambda: cache.delete(key))
-
-
-def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("step").get(pk=case.pk)
-
-
-def move_case(*, case: Case, status: Status, by=None) -> Case:
-    """Change the lifecycle status in the caller's transaction, or raise InvalidMove."""
-    if not lifecycle.can_move(case.status, status):
-        raise InvalidMove(case.reference, case.status, status)
-    case.status = status
-    case.closed_at = timezone.now() if status == Status.CLOSED else None
-    return case
-
-
-@transaction.atomic
-def move_case_to_step(*, case: Case, step, public_message: str = "", by) -> Case:
-    """Move the case to another step of its own process version.
-
-    Raises ValueError for a step of another process or the current step, and
-    InvalidMove when the lifecycle forbids it (a closed case is not moved on).
-    """
-    case = _locked(case)
-    if step.process_id != case.process_id:
-        raise ValueError(f"Step {step.key!r} is not in the process of {case}")
-    if step.pk == case.step_id:
-        raise ValueError(f"{case} is already in step {step.key!r}")
-    now = timezone.now()
-    previous = case.step
-    if step.is_final:
-        move_case(case=case, status=Status.CLOSED, by=by)
-    elif case.status != Status.IN_PROGRESS:
-        move_case(case=case, status=Status.IN_PROGRESS, by=by)
-    case.step = step
-    case.step_entered_at = now
-    case.step_due_at = None if step.is_final else _due(now, step.expected_days)
-    case.updated_at = now
-    _bump_version(case)
-    case.save()
-    CaseEvent.objects.create(
-        case=case,
-        kind=CaseEvent.Kind.MOVED,
-        at=now,
-        actor=by,
-        is_public=True,
-        message=public_message,
-        data={"from": previous.key, "to": step.key, "status": case.status},
-    )
-    case.refresh_from_db()
-    return case
-
-
-@transaction.atomic
-def assign_case(*, case: Case, assignee, by) -> Case:
-    """Give the case to ``assignee`` (or nobody); an internal event records it."""
-    case = _locked(case)
-    now = timezone.now()
-    case.assignee = assignee
-    case.updated_at = now
-    # The citizen may see the handler's name, so the tracking page must refresh.
-    _bump_version(case)
-    case.save(update_fields=["assignee", "updated_at", "version"])
-    case.refresh_from_db(fields=["version"])
-    CaseEvent.objects.create(
-        case=case,
-        kind=CaseEvent.Kind.ASSIGNED,
-        at=now,
-        actor=by,
-        data={"assignee": assignee.username if assignee else None},
-    )
-    return case
-
-
-@transaction.atomic
-def add_note(*, case: Case, text: str, by) -> CaseEvent:
-    """Append an internal note that the citizen never sees."""
-    case = _locked(case)
-    now = timezone.now()
-    Case.objects.filter(pk=case.pk).update(updated_at=now)
-    return CaseEvent.objects.create(
-        case=case, kind=CaseEvent.Kind.NOTE, at=now, actor=by, message=text
-    )

@@ -1,0 +1,85 @@
+"""What every case service shares: locking, due dates, the version, citizen mail."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+
+from medborg.cases import selectors
+from medborg.cases.models import Case
+from medborg.processes import deadlines
+
+
+class StaleCase(Exception):
+    """The case changed since the actor looked at it; nothing was done."""
+
+    def __init__(self, reference: str, seen: str, current: str):
+        self.reference = reference
+        self.seen = seen
+        self.current = current
+        super().__init__(f"Case {reference} changed from {seen!r} to {current!r}")
+
+
+def calendar():
+    """The municipality's country and time zone, read at call time."""
+    return {"country": settings.MUNICIPALITY_COUNTRY, "time_zone": settings.TIME_ZONE}
+
+
+def due(start, days):
+    if days is None:
+        return None
+    return deadlines.add_working_days(start, days, **calendar())
+
+
+def state_of(case: Case) -> str:
+    """What an actor saw of the case: its step and status, for stale checks."""
+    return f"{case.step_id}:{case.status}"
+
+
+def locked(case: Case, *, expected_state: str | None = None) -> Case:
+    """Lock the case row and re-read it; raise StaleCase if it moved meanwhile."""
+    fresh = (
+        Case.objects.select_for_update()
+        .select_related("step", "service", "process", "team")
+        .get(pk=case.pk)
+    )
+    if expected_state is not None and expected_state != state_of(fresh):
+        raise StaleCase(fresh.reference, expected_state, state_of(fresh))
+    return fresh
+
+
+def set_next_due(case: Case) -> None:
+    """Keep the inbox's sort key: the earlier due date, none while on hold."""
+    dues = [d for d in (case.step_due_at, case.due_at) if d is not None]
+    case.next_due_at = None if case.on_hold_since or not dues else min(dues)
+
+
+def bump_version(case: Case) -> None:
+    """Mark a change the citizen can see; the cached version goes after commit."""
+    case.version = F("version") + 1
+    key = selectors.version_cache_key(case.token_hash)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def schedule_citizen_mail(case: Case, now) -> None:
+    """Plan one update e-mail for the public events not yet mailed.
+
+    At most one e-mail per case per ``CITIZEN_MAIL_INTERVAL_MINUTES``: while one
+    is planned, later events wait for it and go in the same message. Call before
+    the case is saved; the task is enqueued after the commit.
+    """
+    if not (case.contact_email and case.sealed_token) or case.mail_due_at:
+        return
+    from medborg.cases import tasks
+
+    interval = timedelta(minutes=settings.CITIZEN_MAIL_INTERVAL_MINUTES)
+    send_at = now
+    if case.last_mailed_at and case.last_mailed_at + interval > now:
+        send_at = case.last_mailed_at + interval
+    case.mail_due_at = send_at
+    case_id = case.pk
+    transaction.on_commit(
+        lambda: tasks.send_case_update.using(run_after=send_at).enqueue(case_id)
+    )
