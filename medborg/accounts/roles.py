@@ -32,8 +32,15 @@ _PROCESSES = [
 ]
 
 PERMISSIONS = {
-    Role.CASEWORKER: ["cases.view_case"],
-    Role.TEAMLEAD: ["cases.view_case", "accounts.view_team"],
+    Role.CASEWORKER: ["cases.view_case", "cases.view_contact"],
+    # Team leads also reassign and extend deadlines, with a reason the citizen sees.
+    Role.TEAMLEAD: [
+        "cases.view_case",
+        "cases.view_contact",
+        "cases.assign_others",
+        "cases.extend_deadline",
+        "accounts.view_team",
+    ],
     Role.SERVICEADMIN: [f"catalog.{name}" for name in _CATALOG]
     + [f"processes.{name}" for name in _PROCESSES]
     + ["accounts.view_team"],

@@ -39,22 +39,77 @@ class TrackingSummary:
     due_at: datetime | None
     version: int
     timeline: list[TimelineEntry]
+    waiting_for_you: bool = False
+    question: str = ""
+    original: dict | None = None
+
+
+def _step(event, step_names, key="to") -> str:
+    return step_names.get(event.data.get(key), event.data.get(key, ""))
+
+
+def _referred_title(event) -> str:
+    if event.data.get("organisation"):
+        return _("Referred to %(organisation)s") % {
+            "organisation": event.data["organisation"]
+        }
+    return _("Handed to %(team)s") % {"team": event.data.get("team_name", "")}
+
+
+def _extended_title(event) -> str:
+    if event.data.get("target") == "step":
+        return _("The step's deadline was extended")
+    return _("The case's deadline was extended")
+
+
+TITLES = {
+    "case.submitted": lambda event, names: _("Your case was received"),
+    "case.moved": lambda event, names: (
+        _("Moved to: %(step)s") % {"step": _step(event, names)}
+    ),
+    "case.info_requested": lambda event, names: _("We need more information from you"),
+    "case.info_received": lambda event, names: _("You answered"),
+    "case.extended": lambda event, names: _extended_title(event),
+    "case.duplicate": lambda event, names: (
+        _("Your report joins case %(reference)s")
+        % {"reference": event.data.get("original", "")}
+    ),
+    "case.referred": lambda event, names: _referred_title(event),
+    "case.reopened": lambda event, names: _("Your case was reopened"),
+    "case.rated": lambda event, names: _("You told us how satisfied you are"),
+}
 
 
 def _title(event, step_names) -> str:
-    if event.kind == "case.submitted":
-        return _("Your case was received")
-    if event.kind == "case.moved":
-        step = step_names.get(event.data.get("to"), event.data.get("to", ""))
-        return _("Moved to: %(step)s") % {"step": step}
-    return _("Message from the municipality")
+    title = TITLES.get(event.kind)
+    return title(event, step_names) if title else _("Message from the municipality")
+
+
+def original_summary(original) -> dict | None:
+    """What a duplicate's citizen may see of the case it joined: progress only.
+
+    No answers, messages, place or contact: the original belongs to someone else.
+    """
+    if original is None:
+        return None
+    return {
+        "reference": original.reference,
+        "service": original.service.name,
+        "status_label": str(Status(original.status).label),
+        "step_name": original.step.name,
+        "step_description": original.step.public_description,
+        "team": original.team.name,
+        "due_at": original.due_at if is_open(original.status) else None,
+    }
 
 
 def _by(event) -> str:
     return event.actor.citizen_facing_name if event.actor_id else ""
 
 
-def tracking_summary(case, public_events, step_names) -> TrackingSummary:
+def tracking_summary(case, public_events, step_names, original=None) -> TrackingSummary:
+    waiting = case.status == Status.WAITING_FOR_CITIZEN
+    questions = [e.message for e in public_events if e.kind == "case.info_requested"]
     return TrackingSummary(
         reference=case.reference,
         service=case.service.name,
@@ -67,8 +122,8 @@ def tracking_summary(case, public_events, step_names) -> TrackingSummary:
         team=case.holding_team.name,
         handler=case.assignee.citizen_facing_name if case.assignee_id else "",
         submitted_at=case.submitted_at,
-        step_due_at=case.step_due_at,
-        due_at=case.due_at if is_open(case.status) else None,
+        step_due_at=None if waiting else case.step_due_at,
+        due_at=case.due_at if is_open(case.status) and not waiting else None,
         version=case.version,
         timeline=[
             TimelineEntry(
@@ -80,6 +135,9 @@ def tracking_summary(case, public_events, step_names) -> TrackingSummary:
             )
             for event in public_events
         ],
+        waiting_for_you=waiting,
+        question=questions[-1] if waiting and questions else "",
+        original=original_summary(original),
     )
 
 

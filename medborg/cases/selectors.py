@@ -1,15 +1,20 @@
 """Read cases for citizens and staff; every query here is bounded and joined once."""
 
+import math
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, Q
 
 from medborg.cases import tokens
+from medborg.cases.lifecycle import OPEN
 from medborg.cases.models import Attachment, Case, CaseEvent
 
 
 def _with_relations(queryset):
     return queryset.select_related(
-        "service", "service__team", "step", "step__team", "assignee"
+        "service", "service__team", "step", "step__team", "assignee", "team"
     )
 
 
@@ -62,6 +67,18 @@ def public_timeline(case: Case) -> list[CaseEvent]:
     )
 
 
+def citizen_events(case: Case) -> list[CaseEvent]:
+    """The public events and the citizen's own (answers, satisfaction)."""
+    return list(
+        case.events.filter(
+            Q(is_public=True)
+            | Q(kind__in=[CaseEvent.Kind.INFO_RECEIVED, CaseEvent.Kind.RATED])
+        )
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+
+
 def step_names(case: Case) -> dict[str, str]:
     """Names of the case's process steps by key, in the active language."""
     return {step.key: step.name for step in case.process.steps.all()}
@@ -79,25 +96,22 @@ def pending_photos(submission_key: str) -> list[Attachment]:
     )
 
 
-def _workable(user):
-    """Cases the user may work on: a case role and a seat on the holding team."""
+def team_ids(user) -> list[int]:
+    """The teams the user sits on, if they hold a role that works on cases."""
     if not user.works_on_cases():
+        return []
+    return list(user.teams.values_list("pk", flat=True))
+
+
+def _workable(user):
+    """Cases the user may work on: a case role, and a seat on the team that
+    holds the case or on the service's team."""
+    teams = team_ids(user)
+    if not teams:
         return Case.objects.none()
     return _with_relations(
-        Case.objects.filter(
-            Q(service__team__members=user) | Q(step__team__members=user)
-        ).distinct()
+        Case.objects.filter(Q(team_id__in=teams) | Q(service__team_id__in=teams))
     )
-
-
-def staff_cases(user, *, query: str = "", limit: int = 200):
-    """Cases of the services whose team the user works in, newest first."""
-    cases = _workable(user)
-    if query:
-        cases = cases.filter(
-            Q(reference__icontains=query) | Q(address__icontains=query)
-        )
-    return cases.order_by("-submitted_at")[:limit]
 
 
 def staff_case(user, reference: str) -> Case | None:
@@ -107,11 +121,85 @@ def staff_case(user, reference: str) -> Case | None:
     return (
         _workable(user)
         .filter(reference=reference)
+        .select_related("process", "team", "duplicate_of")
         .prefetch_related(
             Prefetch(
                 "events",
                 queryset=CaseEvent.objects.select_related("actor").order_by("at", "id"),
             )
         )
+        .first()
+    )
+
+
+def allowed_steps(case: Case) -> list:
+    """The steps the case's current step may move to, in process order."""
+    return list(
+        case.process.steps.filter(key__in=case.step.next_steps).order_by("position")
+    )
+
+
+def reopen_steps(case: Case) -> list:
+    return list(case.process.steps.filter(outcome="").order_by("position"))
+
+
+def duplicate_candidates(case: Case, *, limit: int = 10) -> list[tuple[Case, int]]:
+    """Open cases of the same service near this one, nearest first, with metres.
+
+    Near means within ``DUPLICATE_RADIUS_METRES`` and submitted within
+    ``DUPLICATE_WINDOW_DAYS`` of this case. A bounding box narrows the rows in
+    the database; the exact distance is computed here.
+    """
+    if not case.has_location:
+        return []
+    radius = settings.DUPLICATE_RADIUS_METRES
+    window = timedelta(days=settings.DUPLICATE_WINDOW_DAYS)
+    dlat = radius / 111_320
+    dlon = radius / (111_320 * max(math.cos(math.radians(case.latitude)), 0.01))
+    nearby = (
+        Case.objects.filter(
+            service_id=case.service_id,
+            status__in=OPEN,
+            duplicate_of=None,
+            latitude__range=(case.latitude - dlat, case.latitude + dlat),
+            longitude__range=(case.longitude - dlon, case.longitude + dlon),
+            submitted_at__range=(
+                case.submitted_at - window,
+                case.submitted_at + window,
+            ),
+        )
+        .exclude(pk=case.pk)
+        .select_related("step")
+    )
+    found = []
+    for other in nearby[:200]:
+        metres = distance_metres(
+            case.latitude, case.longitude, other.latitude, other.longitude
+        )
+        if metres <= radius:
+            found.append((other, round(metres)))
+    found.sort(key=lambda pair: (pair[1], pair[0].submitted_at))
+    return found[:limit]
+
+
+def distance_metres(lat1, lon1, lat2, lon2) -> float:
+    """Great-circle distance (haversine), ample for tens of metres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    a = (
+        math.sin(dphi / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    )
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def original_progress(case: Case) -> Case | None:
+    """The case this one duplicates, with what its public progress needs."""
+    if case.duplicate_of_id is None:
+        return None
+    return (
+        Case.objects.select_related("step", "service", "team")
+        .filter(pk=case.duplicate_of_id)
         .first()
     )

@@ -19,6 +19,15 @@ urlpatterns = [
     path("cases/<str:reference>/move/", staff_views.move, name="move"),
     path("cases/<str:reference>/note/", staff_views.note, name="note"),
     path(
+        "cases/<str:reference>/ask/",
+        staff_views.request_information,
+        name="request_information",
+    ),
+    path("cases/<str:reference>/extend/", staff_views.extend, name="extend"),
+    path("cases/<str:reference>/duplicate/", staff_views.duplicate, name="duplicate"),
+    path("cases/<str:reference>/refer/", staff_views.refer, name="refer"),
+    path("cases/<str:reference>/reopen/", staff_views.reopen, name="reopen"),
+    path(
         "cases/<str:reference>/photos/<int:photo_id>/",
         staff_views.photo,
         name="photo",

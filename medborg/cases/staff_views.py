@@ -1,19 +1,41 @@
-"""The staff workspace: a team's cases, one case, and the actions on it."""
+"""The staff workspace: a team's inbox, one case, and the actions on it.
+
+Each view authorizes (signed in, a case role, a seat on the case's team or
+service team; some actions need a further permission), validates its form,
+calls one service and redirects. Invalid input re-renders the case page with
+the form's errors and status 400; a case that changed meanwhile answers 409.
+"""
 
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from medborg.accounts.models import User
+from medborg.cases import inbox as inbox_selectors
 from medborg.cases import payloads, selectors, services
-from medborg.cases.lifecycle import InvalidMove
-from medborg.cases.staff_forms import AssignForm, MoveForm, NoteForm
+from medborg.cases.lifecycle import InvalidMove, Status, is_open
+from medborg.cases.staff_forms import (
+    AssignForm,
+    DuplicateForm,
+    ExtendForm,
+    InboxFilterForm,
+    MoveForm,
+    NoteForm,
+    ReferForm,
+    ReopenForm,
+    RequestInformationForm,
+)
 from medborg.cases.views import map_context
+
+PAGE_SIZE = 50
 
 
 def case_worker_required(view):
@@ -29,6 +51,21 @@ def case_worker_required(view):
     return wrapper
 
 
+def permission(name):
+    """Refuse with 403 unless the user holds ``name`` (checked before the case)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.has_perm(name):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def _case_or_404(request, reference):
     case = selectors.staff_case(request.user, reference)
     if case is None:
@@ -39,33 +76,96 @@ def _case_or_404(request, reference):
 @require_GET
 @case_worker_required
 def inbox(request):
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    team_ids = selectors.team_ids(request.user)
+    choices = inbox_selectors.filter_choices(team_ids)
+    form = InboxFilterForm(request.GET or None, choices=choices)
+    selection = form.selection()
+    now = timezone.now()
+    cases = inbox_selectors.inbox_cases(selection, request.user, now)
+    view = "map" if request.GET.get("view") == "map" else "list"
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "cases/staff/inbox.html",
-        {"cases": selectors.staff_cases(request.user, query=query), "query": query},
-    )
-
-
-def _render_case(request, case, *, move_form=None, note_form=None, status=200):
-    return render(
-        request,
-        "cases/staff/case.html",
         {
-            "case": case,
-            "events": case.events.all(),
-            "answers": payloads.answer_rows(
-                case.service.questions.prefetch_related("choices"), case.answers
-            ),
-            "photos": selectors.photos(case),
-            "step_names": selectors.step_names(case),
-            "team": case.holding_team,
-            "move_form": move_form or MoveForm(case=case),
-            "note_form": note_form or NoteForm(),
+            "form": form,
+            "page": page,
+            "view": view,
+            "now": now,
+            "counts": inbox_selectors.inbox_counts(selection, request.user, now),
+            "points": inbox_selectors.map_points(cases, now) if view == "map" else [],
             "map": map_context(),
+            "query": query.urlencode(),
+            "list_query": _with(query, view="list"),
+            "map_query": _with(query, view="map"),
         },
-        status=status,
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )
+
+
+def _with(query, **values):
+    changed = query.copy()
+    for key, value in values.items():
+        changed[key] = value
+    return changed.urlencode()
+
+
+def _colleagues(case):
+    return list(
+        User.objects.filter(teams=case.team_id, is_active=True).order_by(
+            "first_name", "username"
+        )
+    )
+
+
+def _forms(case, user, bound):
+    state = {"state": services.state_of(case)}
+    forms = {
+        "move_form": MoveForm(initial=state, steps=selectors.allowed_steps(case)),
+        "note_form": NoteForm(),
+        "assign_form": AssignForm(
+            colleagues=_colleagues(case) if user.has_perm("cases.assign_others") else ()
+        ),
+        "info_form": RequestInformationForm(initial=state),
+        "extend_form": ExtendForm(initial=state),
+        "duplicate_form": DuplicateForm(initial=state),
+        "refer_form": ReferForm(initial=state, case=case),
+        "reopen_form": ReopenForm(initial=state, steps=selectors.reopen_steps(case)),
+    }
+    forms.update(bound)
+    return forms
+
+
+def _render_case(request, case, *, status=200, **bound):
+    user = request.user
+    reopen_until = services.reopen_until(case)
+    context = {
+        "case": case,
+        "events": case.events.all(),
+        "answers": payloads.answer_rows(
+            case.service.questions.prefetch_related("choices"), case.answers
+        ),
+        "photos": selectors.photos(case),
+        "step_names": selectors.step_names(case),
+        "team": case.team,
+        "map": map_context(),
+        "is_open": is_open(case.status),
+        "is_waiting": case.status == Status.WAITING_FOR_CITIZEN,
+        "can_see_contact": user.has_perm("cases.view_contact"),
+        "can_extend": user.has_perm("cases.extend_deadline"),
+        "can_reopen": case.status == Status.CLOSED
+        and reopen_until is not None
+        and timezone.now() <= reopen_until,
+        "reopen_until": reopen_until,
+        "candidates": selectors.duplicate_candidates(case)
+        if is_open(case.status)
+        else [],
+        "now": timezone.now(),
+        **_forms(case, user, bound),
+    }
+    return render(request, "cases/staff/case.html", context, status=status)
 
 
 @require_GET
@@ -74,45 +174,85 @@ def case_detail(request, reference):
     return _render_case(request, _case_or_404(request, reference))
 
 
+def _act(request, case, form_name, form, action, success):
+    """Run ``action()``; map the services' refusals to the form's errors."""
+    try:
+        action()
+    except services.StaleCase:
+        form.add_error(
+            None,
+            _(
+                "The case changed while you were looking at it: its step or status "
+                "is now different. Check it again before you act."
+            ),
+        )
+        fresh = _case_or_404(request, case.reference)
+        return _render_case(request, fresh, status=409, **{form_name: form})
+    except (InvalidMove, services.StepNotAllowed, services.ReopenExpired) as error:
+        form.add_error(None, _refusal(error))
+        return _render_case(request, case, status=400, **{form_name: form})
+    messages.success(request, success)
+    return redirect("staff:case", reference=case.reference)
+
+
+def _refusal(error) -> str:
+    if isinstance(error, services.ReopenExpired):
+        return _("The period for reopening this case has ended.")
+    if isinstance(error, services.StepNotAllowed):
+        return _("The process does not allow that move from the current step.")
+    return _("The case's status does not allow this now.")
+
+
 @require_POST
 @case_worker_required
 def assign(request, reference):
     case = _case_or_404(request, reference)
-    form = AssignForm(request.POST)
+    lead = request.user.has_perm("cases.assign_others")
+    form = AssignForm(request.POST, colleagues=_colleagues(case) if lead else ())
     if not form.is_valid():
-        return _render_case(request, case, status=400)
-    assignee = request.user if form.cleaned_data["assign"] == "me" else None
-    services.assign_case(case=case, assignee=assignee, by=request.user)
-    messages.success(
+        return _render_case(request, case, status=400, assign_form=form)
+    choice = form.cleaned_data["assign"]
+    if choice == "me":
+        assignee = request.user
+    elif choice == "nobody":
+        assignee = None
+    else:
+        assignee = get_object_or_404(User, pk=int(choice))
+    return _act(
         request,
-        _("The case is assigned to you.") if assignee else _("The case is unassigned."),
+        case,
+        "assign_form",
+        form,
+        lambda: services.assign_case(case=case, assignee=assignee, by=request.user),
+        _("The case is assigned to %(name)s.")
+        % {"name": assignee.get_full_name() or assignee.username}
+        if assignee
+        else _("The case is unassigned."),
     )
-    return redirect("staff:case", reference=case.reference)
 
 
 @require_POST
 @case_worker_required
 def move(request, reference):
     case = _case_or_404(request, reference)
-    form = MoveForm(request.POST, case=case)
+    form = MoveForm(request.POST, steps=selectors.allowed_steps(case))
     if not form.is_valid():
-        return _render_case(request, case, move_form=form, status=400)
-    try:
-        services.move_case_to_step(
+        return _render_case(request, case, status=400, move_form=form)
+    data = form.cleaned_data
+    return _act(
+        request,
+        case,
+        "move_form",
+        form,
+        lambda: services.move_case_to_step(
             case=case,
-            step=form.cleaned_data["step"],
-            public_message=form.cleaned_data["public_message"],
+            step=data["step"],
+            public_message=data["public_message"],
             by=request.user,
-        )
-    except InvalidMove:
-        form.add_error("step", _("A closed case cannot be moved to another step."))
-        return _render_case(request, case, move_form=form, status=400)
-    except ValueError:
-        # Someone else moved the case meanwhile (a double submit, a colleague).
-        form.add_error("step", _("The case has just changed; check its step again."))
-        return _render_case(request, case, move_form=form, status=400)
-    messages.success(request, _("The case has moved to the new step."))
-    return redirect("staff:case", reference=case.reference)
+            expected_state=data["state"],
+        ),
+        _("The case has moved to the new step."),
+    )
 
 
 @require_POST
@@ -121,10 +261,144 @@ def note(request, reference):
     case = _case_or_404(request, reference)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        return _render_case(request, case, note_form=form, status=400)
+        return _render_case(request, case, status=400, note_form=form)
     services.add_note(case=case, text=form.cleaned_data["text"], by=request.user)
     messages.success(request, _("The note is saved."))
     return redirect("staff:case", reference=case.reference)
+
+
+@require_POST
+@case_worker_required
+def request_information(request, reference):
+    case = _case_or_404(request, reference)
+    form = RequestInformationForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, status=400, info_form=form)
+    data = form.cleaned_data
+    return _act(
+        request,
+        case,
+        "info_form",
+        form,
+        lambda: services.request_information(
+            case=case,
+            question=data["question"],
+            by=request.user,
+            expected_state=data["state"],
+        ),
+        _("The citizen is asked; the clock stops until they answer."),
+    )
+
+
+@require_POST
+@case_worker_required
+@permission("cases.extend_deadline")
+def extend(request, reference):
+    case = _case_or_404(request, reference)
+    form = ExtendForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, status=400, extend_form=form)
+    data = form.cleaned_data
+    target_due = case.step_due_at if data["target"] == "step" else case.due_at
+    if target_due is None or not is_open(case.status):
+        form.add_error("target", _("This deadline is not set, so it cannot move."))
+        return _render_case(request, case, status=400, extend_form=form)
+    return _act(
+        request,
+        case,
+        "extend_form",
+        form,
+        lambda: services.extend_deadline(
+            case=case,
+            target=data["target"],
+            days=data["days"],
+            reason=data["reason"],
+            by=request.user,
+            expected_state=data["state"],
+        ),
+        _("The deadline is extended."),
+    )
+
+
+@require_POST
+@case_worker_required
+def duplicate(request, reference):
+    case = _case_or_404(request, reference)
+    form = DuplicateForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, status=400, duplicate_form=form)
+    data = form.cleaned_data
+    original = selectors.staff_case(request.user, data["original"])
+    if original is None or original.pk == case.pk or not is_open(original.status):
+        form.add_error(
+            "original",
+            _("Give the reference of another open case that you may work on."),
+        )
+        return _render_case(request, case, status=400, duplicate_form=form)
+    return _act(
+        request,
+        case,
+        "duplicate_form",
+        form,
+        lambda: services.mark_duplicate(
+            case=case,
+            original=original,
+            public_message=data["public_message"],
+            by=request.user,
+            expected_state=data["state"],
+        ),
+        _("The case is closed as a duplicate of %(reference)s.")
+        % {"reference": original.reference},
+    )
+
+
+@require_POST
+@case_worker_required
+def refer(request, reference):
+    case = _case_or_404(request, reference)
+    form = ReferForm(request.POST, case=case)
+    if not form.is_valid():
+        return _render_case(request, case, status=400, refer_form=form)
+    data = form.cleaned_data
+    return _act(
+        request,
+        case,
+        "refer_form",
+        form,
+        lambda: services.refer_case(
+            case=case,
+            public_message=data["public_message"],
+            team=data["team"],
+            organisation=data["organisation"],
+            by=request.user,
+            expected_state=data["state"],
+        ),
+        _("The case is referred."),
+    )
+
+
+@require_POST
+@case_worker_required
+def reopen(request, reference):
+    case = _case_or_404(request, reference)
+    form = ReopenForm(request.POST, steps=selectors.reopen_steps(case))
+    if not form.is_valid():
+        return _render_case(request, case, status=400, reopen_form=form)
+    data = form.cleaned_data
+    return _act(
+        request,
+        case,
+        "reopen_form",
+        form,
+        lambda: services.reopen_case(
+            case=case,
+            step=data["step"],
+            reason=data["reason"],
+            by=request.user,
+            expected_state=data["state"],
+        ),
+        _("The case is open again."),
+    )
 
 
 @require_GET

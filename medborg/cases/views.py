@@ -20,7 +20,9 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 
 from medborg.cases import payloads, selectors, services, tokens
+from medborg.cases.citizen_forms import FeedbackForm, ReplyForm
 from medborg.cases.forms import CaseForm
+from medborg.cases.lifecycle import Status
 from medborg.cases.models import Attachment, Channel
 from medborg.catalog.selectors import active_services
 
@@ -149,17 +151,26 @@ def _private(response):
 
 def _summary(case):
     return payloads.tracking_summary(
-        case, selectors.public_timeline(case), selectors.step_names(case)
+        case,
+        selectors.public_timeline(case),
+        selectors.step_names(case),
+        original=selectors.original_progress(case),
     )
 
 
 def _tracking_context(case, token):
+    summary = _summary(case)
+    closed = case.status == Status.CLOSED
+    rated = closed and services.has_rated(case)
     return {
         "case": case,
         "token": token,
-        "summary": _summary(case),
+        "summary": summary,
         "photos": selectors.photos(case),
         "map": map_context(),
+        "reply_form": ReplyForm() if summary.waiting_for_you else None,
+        "feedback_form": FeedbackForm() if closed and not rated else None,
+        "rated": rated,
     }
 
 

@@ -72,3 +72,34 @@ def valid_form(service_key: str, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+@pytest.fixture
+def run_tasks(django_capture_on_commit_callbacks):
+    """Run the tasks that are due, and those they enqueue, as a worker would.
+
+    The real worker (``db_worker``) closes the database connection, which the
+    test's transaction needs; this runs the same stored tasks in process.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    def run(limit=50):
+        done = 0
+        while done < limit:
+            row = (
+                DBTaskResult.objects.ready()
+                .order_by("run_after", "enqueued_at")
+                .first()
+            )
+            if row is None:
+                return done
+            row.claim("test")
+            with django_capture_on_commit_callbacks(execute=True):
+                value = row.task.call(
+                    *row.args_kwargs["args"], **row.args_kwargs["kwargs"]
+                )
+            row.set_successful(value)
+            done += 1
+        raise AssertionError(f"More than {limit} tasks: a task enqueues itself?")
+
+    return run
