@@ -29,6 +29,7 @@ def choose_first_of_every_radio_group(page):
 
 @pytest.mark.parametrize("language", ["sv", "da", "en"])
 def test_citizen_path_has_no_axe_violations(page, live_server, demo, language):
+    before = Case.objects.filter(service__slug="pothole").count()
     use_language(page, live_server, language)
 
     page.goto("/")
@@ -52,7 +53,7 @@ def test_citizen_path_has_no_axe_violations(page, live_server, demo, language):
     page.locator("[data-track-link]").click()
     page.wait_for_url(re.compile(r"/track/[^/]+/$"))
     check(page)
-    assert Case.objects.filter(service__slug="pothole").count() == 2  # 1 from demo
+    assert Case.objects.filter(service__slug="pothole").count() == before + 1
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
@@ -61,4 +62,62 @@ def test_staff_sign_in_and_accessibility_statement(page, live_server, demo, lang
     page.goto("/accessibility/")
     check(page)
     page.goto("/staff/login/")
+    check(page)
+
+
+@pytest.mark.parametrize("language", ["sv", "da", "en"])
+def test_tracking_page_in_every_state_has_no_axe_violations(
+    page, live_server, demo, language
+):
+    from medborg.accounts.models import User
+    from medborg.cases import services
+    from medborg.catalog.models import Service
+
+    teamlead = User.objects.get(username="teamlead")
+    service = Service.objects.get(slug="pothole")
+    submission = services.submit_case(
+        service=service,
+        answers={},
+        address="Storgatan 1",
+        contact_email="anna@example.se",
+        language=language,
+    )
+    case = services.request_information(
+        case=submission.case, question="Which side of the road?", by=teamlead
+    )
+    use_language(page, live_server, language)
+    page.goto(f"/track/{submission.token}/")
+    assert page.locator("#id_reply-text").is_visible()
+    check(page)
+    page.locator("form[action$='/reply/'] button[type=submit]").click()
+    page.wait_for_load_state()
+    check(page)  # the answer was empty: the error summary is shown
+
+    services.answer_information(case=case, text="North side.")
+    services.move_case_to_step(
+        case=case, step=case.process.steps.get(key="rejected"), by=teamlead
+    )
+    page.goto(f"/track/{submission.token}/")
+    assert page.locator("#feedback").is_visible()
+    check(page)
+    page.goto(f"/track/{submission.token}/export/")
+    assert "North side." in page.content()
+    check(page)
+
+
+def test_staff_workspace_has_no_axe_violations(page, live_server, demo):
+    use_language(page, live_server, "en")
+    page.goto("/staff/login/")
+    page.fill("#id_username", "teamlead")
+    page.fill("#id_password", "medborg-demo")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/staff/$"))
+    check(page)
+    page.goto("/staff/?view=map")
+    page.wait_for_selector(".inbox-map .leaflet-container")
+    check(page)
+    reference = Case.objects.filter(status="waiting_for_citizen").first().reference
+    page.goto(f"/staff/cases/{reference}/")
+    for summary in page.locator("details.staff-action > summary").all():
+        summary.click()
     check(page)

@@ -65,9 +65,9 @@ def test_tracking_page_follows_a_staff_move_without_reload(browser, live_server,
     desk.locator("form button[type=submit]").last.click()
     desk.goto(f"/staff/cases/{submission.case.reference}/")
     desk.select_option(
-        "#id_step", label=service.process.steps.get(key="in-progress").name_en
+        "#id_move-step", label=service.process.steps.get(key="assessed").name_en
     )
-    desk.fill("#id_public_message", "A crew is booked for Tuesday.")
+    desk.fill("#id_move-public_message", "A crew is booked for Tuesday.")
     desk.locator("form[action$='/move/'] button[type=submit]").click()
     desk.wait_for_load_state()
 
