@@ -188,7 +188,9 @@ def _act(request, case, form_name, form, action, success):
         )
         fresh = _case_or_404(request, case.reference)
         return _render_case(request, fresh, status=409, **{form_name: form})
-    except (InvalidMove, services.StepNotAllowed, services.ReopenExpired) as error:
+    except (InvalidMove, services.ReopenExpired, ValueError) as error:
+        # StepNotAllowed is a ValueError too; other ValueErrors are the
+        # services' refusals of a request that the form could not foresee.
         form.add_error(None, _refusal(error))
         return _render_case(request, case, status=400, **{form_name: form})
     messages.success(request, success)
@@ -200,7 +202,9 @@ def _refusal(error) -> str:
         return _("The period for reopening this case has ended.")
     if isinstance(error, services.StepNotAllowed):
         return _("The process does not allow that move from the current step.")
-    return _("The case's status does not allow this now.")
+    if isinstance(error, InvalidMove):
+        return _("The case's status does not allow this now.")
+    return _("This is not possible for this case now; check its details and try again.")
 
 
 @require_POST

@@ -18,7 +18,8 @@ from medborg.cases.services import mailing
 logger = logging.getLogger(__name__)
 
 
-def _retry(task_, args: tuple, attempt: int, error: Exception) -> None:
+def _retry(task_, args: tuple, attempt: int, error: Exception) -> bool:
+    """Enqueue the task again after a pause; False once it is given up."""
     if attempt >= settings.MAIL_ATTEMPTS:
         logger.error(
             "mail given up task=%s args=%s attempts=%d error=%s",
@@ -27,7 +28,7 @@ def _retry(task_, args: tuple, attempt: int, error: Exception) -> None:
             attempt,
             type(error).__name__,
         )
-        return
+        return False
     pause = timedelta(minutes=2 ** (attempt - 1))
     logger.warning(
         "mail failed task=%s args=%s attempt=%d error=%s; again in %s",
@@ -38,6 +39,7 @@ def _retry(task_, args: tuple, attempt: int, error: Exception) -> None:
         pause,
     )
     task_.using(run_after=timezone.now() + pause).enqueue(*args, attempt=attempt + 1)
+    return True
 
 
 @task(queue_name="mail")
@@ -54,7 +56,8 @@ def send_case_update(case_id: int, attempt: int = 1) -> int:
     try:
         return mailing.deliver_case_update(case_id)
     except Exception as error:  # noqa: BLE001 - any mail failure is retried
-        _retry(send_case_update, (case_id,), attempt, error)
+        if not _retry(send_case_update, (case_id,), attempt, error):
+            mailing.release_planned_update(case_id)
         return 0
 
 

@@ -36,8 +36,10 @@ def answer_information(*, case: Case, text: str) -> Case:
         message=text,
         data=resumed,
     )
-    # The citizen wrote it; no e-mail tells them what they just did.
-    case.mailed_event_id = max(case.mailed_event_id, event.pk)
+    # The citizen wrote it: no e-mail tells them what they just did, since
+    # update e-mails leave out INFO_RECEIVED (``mailing.NOT_MAILED``). Marking
+    # the event as mailed here would also drop the public events still waiting
+    # for the next e-mail.
     case.updated_at = now
     set_next_due(case)
     bump_version(case)

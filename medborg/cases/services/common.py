@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 
 from medborg.cases import selectors
+from medborg.cases.lifecycle import Status
 from medborg.cases.models import Case
 from medborg.processes import deadlines
 
@@ -51,9 +52,10 @@ def locked(case: Case, *, expected_state: str | None = None) -> Case:
 
 
 def set_next_due(case: Case) -> None:
-    """Keep the inbox's sort key: the earlier due date, none while on hold."""
+    """Keep the inbox's sort key: the earlier due date, none while on hold or closed."""
     dues = [d for d in (case.step_due_at, case.due_at) if d is not None]
-    case.next_due_at = None if case.on_hold_since or not dues else min(dues)
+    stopped = case.on_hold_since or case.status == Status.CLOSED
+    case.next_due_at = None if stopped or not dues else min(dues)
 
 
 def bump_version(case: Case) -> None:

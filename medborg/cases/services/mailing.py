@@ -8,7 +8,7 @@ try again later; the action that caused the mail was committed long before.
 import logging
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from medborg.cases import mail, payloads, selectors, tokens
 from medborg.cases.lifecycle import Status
@@ -66,7 +66,11 @@ def deliver_case_update(case_id: int) -> int:
         if event.pk > case.mailed_event_id and event.kind not in NOT_MAILED
     ]
     if events and token:
-        summary = payloads.tracking_summary(case, events, selectors.step_names(case))
+        # The entries' titles and step names are part of the message: they
+        # follow the citizen's language, not the worker's.
+        with translation.override(case.language):
+            names = selectors.step_names(case)
+            summary = payloads.tracking_summary(case, events, names)
         ask = case.status == Status.CLOSED and not has_rated(case)
         mail.send_update(case, token, summary.timeline, ask_feedback=ask)
     sent_up_to = max((event.pk for event in events), default=case.mailed_event_id)
@@ -92,6 +96,16 @@ def deliver_case_update(case_id: int) -> int:
             schedule_citizen_mail(case, now)
         case.save(update_fields=["mail_due_at", "last_mailed_at", "mailed_event_id"])
     return len(events) if token else 0
+
+
+def release_planned_update(case_id: int) -> None:
+    """Forget the planned update e-mail after its task gave up.
+
+    The events it was to carry stay unmailed, so the next public event plans a
+    new e-mail that carries them too; without this the case would wait for the
+    given-up e-mail forever and its citizen would get no more updates.
+    """
+    Case.objects.filter(pk=case_id).update(mail_due_at=None)
 
 
 def deliver_holder_notice(case_id: int, event_id: int) -> bool:

@@ -163,8 +163,8 @@ def assign_case(*, case: Case, assignee, by) -> Case:
     in the team that holds the case.
     """
     case = locked(case)
-    if assignee is not None and assignee.pk != by.pk:
-        if not by.has_perm("cases.assign_others"):
+    if assignee is not None:
+        if assignee.pk != by.pk and not by.has_perm("cases.assign_others"):
             raise PermissionDenied("Only team leads assign cases to colleagues.")
         if not case.team.members.filter(pk=assignee.pk).exists():
             raise ValueError(f"{assignee} is not in the team that holds {case}")

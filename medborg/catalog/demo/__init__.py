@@ -1,24 +1,32 @@
-"""Load the demo municipality: roles, users, teams, the catalog and a few cases.
+"""Load the demo municipality: roles, users, teams, the catalog and sample cases.
 
 Used by ``python manage.py load_demo`` (which ``make run`` calls). Loads only into
-an empty catalog and refuses to run in production.
+an empty catalog and refuses to run in production. Everything comes from
+``catalog.json``; every demo process must pass ``processes.validation``, and the
+sample cases are made through the case services, as staff would make them.
 """
 
 import json
+import math
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from medborg import municipality
 from medborg.accounts.backends import DEMO_PASSWORD
 from medborg.accounts.models import Team, User
 from medborg.accounts.roles import Role
 from medborg.accounts.services import sync_roles
 from medborg.catalog.models import Category, Choice, Question, Service
+from medborg.processes import validation
 from medborg.processes.models import Process, Step
 
 CATALOG_FILE = Path(__file__).with_name("catalog.json")
 STAFF_ROLES = {Role.SERVICEADMIN, Role.SYSADMIN}
+METRES_PER_DEGREE_LATITUDE = 111_320
 
 
 def _translated(field: str, texts: dict) -> dict:
@@ -47,9 +55,44 @@ def _users(teams):
     return users
 
 
+def process_specs(data: list[dict]) -> list[dict]:
+    """Return the process specs with every ``like`` spec given its own steps.
+
+    A spec with ``like`` copies the steps of the named process for another
+    team: every step gets ``team``, except those named in ``step_teams``. The
+    fault reports of each team follow the same steps this way, held by the
+    team that does the work.
+    """
+    by_key = {spec["key"]: spec for spec in data if "like" not in spec}
+    expanded = []
+    for spec in data:
+        if "like" in spec:
+            exceptions = spec.get("step_teams", {})
+            steps = [
+                {**step, "team": exceptions.get(step["key"], spec["team"])}
+                for step in by_key[spec["like"]]["steps"]
+            ]
+            spec = {"key": spec["key"], "name": spec["name"], "steps": steps}
+        expanded.append(spec)
+    return expanded
+
+
+def step_specs(process: Process) -> list[validation.StepSpec]:
+    return [
+        validation.StepSpec(
+            key=step.key,
+            position=step.position,
+            has_team=step.team_id is not None,
+            outcome=step.outcome,
+            next_steps=tuple(step.next_steps),
+        )
+        for step in process.steps.all()
+    ]
+
+
 def _processes(data, teams):
     processes = {}
-    for spec in data:
+    for spec in process_specs(data):
         process = Process.objects.create(
             key=spec["key"], version=1, **_translated("name", spec["name"])
         )
@@ -59,11 +102,15 @@ def _processes(data, teams):
                 key=step["key"],
                 position=position,
                 expected_days=step["expected_days"],
-                is_final=step["is_final"],
-                team=teams.get(step["team"]) if step["team"] else None,
+                outcome=step["outcome"],
+                next_steps=step["next_steps"],
+                team=teams[step["team"]],
                 **_translated("name", step["name"]),
                 **_translated("public_description", step["public_description"]),
             )
+        problems = validation.problems(step_specs(process))
+        if problems:
+            raise ValueError(f"Demo process {process.key!r}: {' '.join(problems)}")
         processes[spec["key"]] = process
     return processes
 
@@ -109,6 +156,7 @@ def _services(data, teams, processes):
             team=teams[spec["team"]],
             process=processes[spec["process"]],
             deadline_days=spec["deadline_days"],
+            reopen_days=spec["reopen_days"],
             location=spec["location"],
             max_photos=spec["max_photos"],
             max_photo_mb=spec["max_photo_mb"],
@@ -133,7 +181,10 @@ def _services(data, teams, processes):
 
 @transaction.atomic
 def load(catalog_file: Path = CATALOG_FILE) -> dict:
-    """Create the demo municipality; return what was made. Caller checks emptiness."""
+    """Create the demo municipality; return what was made. Caller checks emptiness.
+
+    Raises ValueError, and creates nothing, if a demo process is not valid.
+    """
     if settings.PRODUCTION:
         raise RuntimeError("Demo data is never loaded when MEDBORG_ENV=production.")
     data = json.loads(catalog_file.read_text(encoding="utf-8"))
@@ -149,53 +200,114 @@ def load(catalog_file: Path = CATALOG_FILE) -> dict:
     return {"teams": teams, "users": users, "services": services}
 
 
-def _demo_answer(question):
-    kind = question.kind
-    if kind == Question.Kind.CHOICE:
-        return question.choices.order_by("position").first().value
-    if kind == Question.Kind.YES_NO:
-        return False
-    if kind == Question.Kind.NUMBER:
-        return int(question.min_value or 1)
-    if kind == Question.Kind.DATE:
-        return "2026-12-01"
-    return "Demo"
+def sample_place(spec: dict | None) -> tuple[float | None, float | None, str]:
+    """Return (latitude, longitude, address) of a place in metres from the map's centre.
 
-
-# (service position, metres east, metres north, steps to move forward)
-SAMPLES = [(0, 0, 0, 0), (1, 400, -250, 1), (2, -300, 150, 1), (3, 800, 600, 2)]
-
-
-def sample_cases(services, users) -> list[tuple[str, str]]:
-    """Submit a few cases and move some along; return (reference, token) pairs."""
-    from medborg.cases import services as case_services
-
-    caseworker = next(user for user in users if user.username == Role.CASEWORKER)
+    A point outside the municipality falls back to the centre.
+    """
+    if spec is None:
+        return None, None, ""
     centre_lat, centre_lon = settings.MAP_CENTER
-    made = []
-    for index, east, north, moves in SAMPLES:
-        service = services[index % len(services)]
-        answers = {
-            question.key: _demo_answer(question)
-            for question in service.questions.all()
-            if question.required
-        }
-        located = service.asks_location
-        submission = case_services.submit_case(
-            service=service,
-            answers=answers,
-            latitude=centre_lat + north / 111_320 if located else None,
-            longitude=centre_lon + east / 61_000 if located else None,
-            address="Storgatan 1, Växjö" if located else "",
-            language="sv",
-        )
-        case = submission.case
-        for step in list(case.process.steps.order_by("position"))[1 : 1 + moves]:
-            case = case_services.move_case_to_step(
+    latitude = centre_lat + spec["north"] / METRES_PER_DEGREE_LATITUDE
+    longitude = centre_lon + spec["east"] / (
+        METRES_PER_DEGREE_LATITUDE * math.cos(math.radians(centre_lat))
+    )
+    if not municipality.contains(latitude, longitude):
+        # MEDBORG_MAP_CENTER names another municipality than the demo's.
+        latitude, longitude = centre_lat, centre_lon
+    return round(latitude, 6), round(longitude, 6), spec["address"]
+
+
+def _answers(service, given: dict) -> dict:
+    # Dates are given in days from today, so the sample never lies in the past.
+    dates = set(
+        service.questions.filter(kind=Question.Kind.DATE).values_list("key", flat=True)
+    )
+    today = timezone.localdate()
+    return {
+        key: (today + timedelta(days=value)).isoformat() if key in dates else value
+        for key, value in given.items()
+    }
+
+
+def _act(case, action: dict, staff: dict, named: dict):
+    from medborg.cases import services
+
+    caseworker = staff[Role.CASEWORKER]
+    message = action.get("message", "")
+    match action:
+        case {"move": key}:
+            step = case.process.steps.get(key=key)
+            return services.move_case_to_step(
+                case=case, step=step, public_message=message, by=caseworker
+            )
+        case {"assign": username}:
+            user = staff[username]
+            return services.assign_case(case=case, assignee=user, by=user)
+        case {"note": text}:
+            services.add_note(case=case, text=text, by=caseworker)
+            return case
+        case {"ask": question}:
+            return services.request_information(
+                case=case, question=question, by=caseworker
+            )
+        case {"answer": text}:
+            return services.answer_information(case=case, text=text)
+        case {"extend": target, "days": days, "reason": reason}:
+            # Extending a deadline is the team lead's call.
+            return services.extend_deadline(
                 case=case,
-                step=step,
-                public_message="",
+                target=target,
+                days=days,
+                reason=reason,
+                by=staff[Role.TEAMLEAD],
+            )
+        case {"duplicate_of": name}:
+            return services.mark_duplicate(
+                case=case, original=named[name], public_message=message, by=caseworker
+            )
+        case {"refer_to": organisation}:
+            return services.refer_case(
+                case=case,
+                organisation=organisation,
+                public_message=message,
                 by=caseworker,
             )
+    raise ValueError(f"Unknown demo action {action!r}")
+
+
+def sample_cases(
+    services, users, catalog_file: Path = CATALOG_FILE
+) -> list[tuple[str, str]]:
+    """Submit the sample cases and play their stories; return (reference, token).
+
+    Every change goes through the case services, so the history, due dates and
+    e-mail tasks are what real use would give. Deterministic: the same file
+    gives the same cases, steps and statuses in the same order.
+    """
+    from medborg.cases import services as case_services
+
+    data = json.loads(catalog_file.read_text(encoding="utf-8"))
+    by_slug = {service.slug: service for service in services}
+    staff = {user.username: user for user in users}
+    named = {}
+    made = []
+    for spec in data["sample_cases"]:
+        service = by_slug[spec["service"]]
+        latitude, longitude, address = sample_place(spec["place"])
+        submission = case_services.submit_case(
+            service=service,
+            answers=_answers(service, spec["answers"]),
+            latitude=latitude,
+            longitude=longitude,
+            address=address,
+            contact_email=spec.get("contact_email", ""),
+            language=spec["language"],
+        )
+        case = submission.case
+        for action in spec["story"]:
+            case = _act(case, action, staff, named)
+        if "key" in spec:
+            named[spec["key"]] = case
         made.append((case.reference, submission.token))
     return made
