@@ -67,6 +67,12 @@ def problems(steps: list[StepSpec]) -> list[str]:
     ordered = sorted(steps, key=lambda step: step.position)
     edges = {step.key: step.next_steps for step in ordered}
     found = []
+    keys = [step.key for step in ordered]
+    for key in sorted({key for key in keys if keys.count(key) > 1}):
+        found.append(_("Step key “%(key)s” is used twice.") % {"key": key})
+    positions = [step.position for step in ordered]
+    if len(set(positions)) < len(positions):
+        found.append(_("Two steps have the same position."))
     if ordered[0].outcome:
         found.append(_("The first step cannot be an outcome."))
     for step in ordered:
