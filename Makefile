@@ -60,12 +60,17 @@ demo: install assets compiled-messages ## Migrate the SQLite database and load t
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo
 
+# The server runs in the background too: bash delays traps until a foreground
+# command ends, so a stopped make would leave it running. <&0 keeps the terminal
+# for breakpoint(); whichever way the server ends, the worker is stopped with it.
 run: demo ## Serve the demo at http://127.0.0.1:8000 with a task worker (SQLite, demo data)
-	@$(WORKER) & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
-	$(MANAGE) runserver 127.0.0.1:8000
+	@trap 'kill $$server $$worker 2>/dev/null; wait' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP; \
+	$(WORKER) & worker=$$!; \
+	$(MANAGE) runserver 127.0.0.1:8000 <&0 & server=$$!; \
+	wait $$server
 
-worker: install compiled-messages ## Run only a task worker (mail, notifications), e.g. beside a debugger
+worker: install compiled-messages ## Run only a task worker for all queues, for a server started another way
 	$(WORKER)
 
 test: install assets compiled-messages chromium ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL is set)
