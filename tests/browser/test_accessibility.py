@@ -114,7 +114,7 @@ def test_staff_workspace_has_no_axe_violations(page, live_server, demo):
     page.wait_for_url(re.compile(r"/staff/$"))
     check(page)
     page.goto("/staff/?view=map")
-    page.wait_for_selector(".inbox-map .leaflet-container")
+    page.wait_for_selector(".inbox-map.leaflet-container")
     check(page)
     reference = Case.objects.filter(status="waiting_for_citizen").first().reference
     page.goto(f"/staff/cases/{reference}/")
