@@ -204,7 +204,7 @@ class ReferForm(CaseActionForm):
         cleaned = super().clean()
         if bool(cleaned.get("team")) == bool(cleaned.get("organisation")):
             raise forms.ValidationError(
-                _("Choose a team or name an organisation, not both.")
+                _("Choose one: a team or an organisation.")
             )
         return cleaned
 
