@@ -203,9 +203,7 @@ class ReferForm(CaseActionForm):
     def clean(self):
         cleaned = super().clean()
         if bool(cleaned.get("team")) == bool(cleaned.get("organisation")):
-            raise forms.ValidationError(
-                _("Choose one: a team or an organisation.")
-            )
+            raise forms.ValidationError(_("Choose one: a team or an organisation."))
         return cleaned
 
 
