@@ -17,6 +17,14 @@ from shapely.prepared import prep
 TIME_ZONES = {"SE": "Europe/Stockholm", "DK": "Europe/Copenhagen"}
 
 
+def working_calendar() -> dict:
+    """The country and time zone that due dates are counted in, read at call time.
+
+    Pass as keyword arguments to the functions of ``processes.deadlines``.
+    """
+    return {"country": settings.MUNICIPALITY_COUNTRY, "time_zone": settings.TIME_ZONE}
+
+
 def country_for_code(code: str) -> str:
     """Return SE for a 4-digit SCB code, DK for a 3-digit Danish code."""
     if code.isdigit() and len(code) == 4:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from medborg.accounts.models import Team, User
 from medborg.cases.models import Case
 from medborg.catalog.models import Service
+from medborg.municipality import working_calendar
 from medborg.processes import deadlines
 from medborg.processes.models import Step
 
@@ -40,12 +41,8 @@ class Selection:
     sort: str = "due"
 
 
-def _calendar():
-    return {"country": settings.MUNICIPALITY_COUNTRY, "time_zone": settings.TIME_ZONE}
-
-
 def soon_cutoff(now, days: int):
-    return deadlines.due_within(now, days, **_calendar())
+    return deadlines.due_within(now, days, **working_calendar())
 
 
 def _base(selection: Selection, user):

@@ -5,8 +5,13 @@ from django.utils import timezone
 
 from medborg.cases.lifecycle import InvalidMove, Status
 from medborg.cases.models import Case, CaseEvent
-from medborg.cases.services.common import bump_version, locked, set_next_due
-from medborg.cases.services.workflow import _resume_clock, move_case
+from medborg.cases.services.common import (
+    bump_version,
+    locked,
+    resume_clock,
+    save_change,
+)
+from medborg.cases.services.workflow import move_case
 
 
 class AlreadyRated(Exception):
@@ -26,7 +31,7 @@ def answer_information(*, case: Case, text: str) -> Case:
     if case.status != Status.WAITING_FOR_CITIZEN:
         raise InvalidMove(case.reference, case.status, Status.IN_PROGRESS)
     now = timezone.now()
-    resumed = _resume_clock(case, now)
+    resumed = resume_clock(case, now)
     move_case(case=case, status=Status.IN_PROGRESS)
     event = CaseEvent.objects.create(
         case=case,
@@ -40,15 +45,10 @@ def answer_information(*, case: Case, text: str) -> Case:
     # update e-mails leave out INFO_RECEIVED (``mailing.NOT_MAILED``). Marking
     # the event as mailed here would also drop the public events still waiting
     # for the next e-mail.
-    case.updated_at = now
-    set_next_due(case)
-    bump_version(case)
-    case.save()
     from medborg.cases import tasks
 
     transaction.on_commit(lambda: tasks.notify_holder.enqueue(case.pk, event.pk))
-    case.refresh_from_db()
-    return case
+    return save_change(case, now)
 
 
 def has_rated(case: Case) -> bool:

@@ -10,6 +10,7 @@ from django.db.models import F
 from medborg.cases import selectors
 from medborg.cases.lifecycle import Status
 from medborg.cases.models import Case
+from medborg.municipality import working_calendar
 from medborg.processes import deadlines
 
 
@@ -23,15 +24,10 @@ class StaleCase(Exception):
         super().__init__(f"Case {reference} changed from {seen!r} to {current!r}")
 
 
-def calendar():
-    """The municipality's country and time zone, read at call time."""
-    return {"country": settings.MUNICIPALITY_COUNTRY, "time_zone": settings.TIME_ZONE}
-
-
 def due(start, days):
     if days is None:
         return None
-    return deadlines.add_working_days(start, days, **calendar())
+    return deadlines.add_working_days(start, days, **working_calendar())
 
 
 def state_of(case: Case) -> str:
@@ -85,3 +81,35 @@ def schedule_citizen_mail(case: Case, now) -> None:
     transaction.on_commit(
         lambda: tasks.send_case_update.using(run_after=send_at).enqueue(case_id)
     )
+
+
+def save_change(case: Case, now) -> Case:
+    """Save a change the citizen can see: sort key, version, then re-read."""
+    case.updated_at = now
+    set_next_due(case)
+    bump_version(case)
+    case.save()
+    case.refresh_from_db()
+    return case
+
+
+def resume_clock(case: Case, now) -> dict:
+    """Restart a stopped clock: push the due dates back by the working days held.
+
+    Returns what the resuming event records (the KPIs count the time on hold).
+    """
+    held_from, calendar = case.on_hold_since, working_calendar()
+    held = deadlines.working_days_between(held_from, now, **calendar)
+    for field in ("step_due_at", "due_at"):
+        resumed = deadlines.resume_after_hold(
+            getattr(case, field), held_from=held_from, held_until=now, **calendar
+        )
+        setattr(case, field, resumed)
+    case.on_hold_since = None
+    return {
+        "held_from": held_from.isoformat(),
+        "held_until": now.isoformat(),
+        "working_days_on_hold": held,
+        "step_due_at": case.step_due_at.isoformat() if case.step_due_at else None,
+        "due_at": case.due_at.isoformat() if case.due_at else None,
+    }

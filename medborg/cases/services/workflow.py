@@ -14,16 +14,16 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from medborg.cases.lifecycle import InvalidMove, Status, is_open
+from medborg.cases.lifecycle import InvalidMove, Status, can_move, is_open
 from medborg.cases.models import Case, CaseEvent
 from medborg.cases.services.common import (
-    bump_version,
-    calendar,
     due,
     locked,
+    resume_clock,
+    save_change,
     schedule_citizen_mail,
-    set_next_due,
 )
+from medborg.municipality import working_calendar
 from medborg.processes import deadlines
 from medborg.processes.models import Outcome, Step
 
@@ -38,14 +38,15 @@ class ReopenExpired(Exception):
     """The case was closed longer ago than its service allows reopening."""
 
 
-def move_case(*, case: Case, status: Status, by=None) -> Case:
-    """Change the lifecycle status in the caller's transaction, or raise InvalidMove."""
-    from medborg.cases import lifecycle
+def move_case(*, case: Case, status: Status, by=None, at=None) -> Case:
+    """Change the lifecycle status in the caller's transaction, or raise InvalidMove.
 
-    if not lifecycle.can_move(case.status, status):
+    ``at`` is the moment of the change (now by default), kept as ``closed_at``.
+    """
+    if not can_move(case.status, status):
         raise InvalidMove(case.reference, case.status, status)
     case.status = status
-    case.closed_at = timezone.now() if status == Status.CLOSED else None
+    case.closed_at = (at or timezone.now()) if status == Status.CLOSED else None
     return case
 
 
@@ -64,35 +65,6 @@ def _event(case, kind, now, by, *, public=False, message="", **data) -> CaseEven
     return event
 
 
-def _save(case: Case, now) -> Case:
-    case.updated_at = now
-    set_next_due(case)
-    bump_version(case)
-    case.save()
-    case.refresh_from_db()
-    return case
-
-
-def _resume_clock(case: Case, now) -> dict:
-    """Restart a stopped clock: push the due dates back by the working days held."""
-    held_from = case.on_hold_since
-    held = deadlines.working_days_between(held_from, now, **calendar())
-    case.step_due_at = deadlines.resume_after_hold(
-        case.step_due_at, held_from=held_from, held_until=now, **calendar()
-    )
-    case.due_at = deadlines.resume_after_hold(
-        case.due_at, held_from=held_from, held_until=now, **calendar()
-    )
-    case.on_hold_since = None
-    return {
-        "held_from": held_from.isoformat(),
-        "held_until": now.isoformat(),
-        "working_days_on_hold": held,
-        "step_due_at": case.step_due_at.isoformat() if case.step_due_at else None,
-        "due_at": case.due_at.isoformat() if case.due_at else None,
-    }
-
-
 def _hold_by(case: Case, team) -> None:
     """Give the case to ``team``; an assignee outside it lets go."""
     stays = team.pk == case.team_id or not case.assignee_id
@@ -107,8 +79,7 @@ def _enter_step(case: Case, step: Step, now) -> None:
     case.step_due_at = None if step.is_final else due(now, step.expected_days)
     _hold_by(case, step.team or case.service.team)
     if step.is_final:
-        move_case(case=case, status=Status.CLOSED)
-        case.closed_at = now
+        move_case(case=case, status=Status.CLOSED, at=now)
     elif case.status != Status.IN_PROGRESS:
         move_case(case=case, status=Status.IN_PROGRESS)
 
@@ -134,7 +105,7 @@ def move_case_to_step(
         raise StepNotAllowed(f"{case} may not move from {case.step.key} to {step.key}")
     now = timezone.now()
     previous = case.step
-    resumed = _resume_clock(case, now) if case.on_hold_since else None
+    resumed = resume_clock(case, now) if case.on_hold_since else None
     _enter_step(case, step, now)
     _event(
         case,
@@ -151,7 +122,7 @@ def move_case_to_step(
             "resumed": resumed,
         },
     )
-    return _save(case, now)
+    return save_change(case, now)
 
 
 @transaction.atomic
@@ -178,7 +149,7 @@ def assign_case(*, case: Case, assignee, by) -> Case:
         by,
         assignee=assignee.username if assignee else None,
     )
-    return _save(case, now)
+    return save_change(case, now)
 
 
 @transaction.atomic
@@ -211,7 +182,7 @@ def request_information(*, case: Case, question: str, by, expected_state=None) -
         message=question,
         step=case.step.key,
     )
-    return _save(case, now)
+    return save_change(case, now)
 
 
 @transaction.atomic
@@ -235,7 +206,7 @@ def extend_deadline(
     old = getattr(case, field)
     if old is None or not is_open(case.status):
         raise ValueError(f"{case} has no {target} deadline to extend")
-    new = deadlines.extend_by_working_days(old, days, **calendar())
+    new = deadlines.extend_by_working_days(old, days, **working_calendar())
     setattr(case, field, new)
     now = timezone.now()
     _event(
@@ -249,7 +220,7 @@ def extend_deadline(
         days=days,
         **{"from": old.isoformat(), "to": new.isoformat()},
     )
-    return _save(case, now)
+    return save_change(case, now)
 
 
 def _close_in_outcome(case: Case, outcome: Outcome, now) -> None:
@@ -257,10 +228,9 @@ def _close_in_outcome(case: Case, outcome: Outcome, now) -> None:
     if step is not None:
         _enter_step(case, step, now)
     else:
-        move_case(case=case, status=Status.CLOSED)
+        move_case(case=case, status=Status.CLOSED, at=now)
         case.step_due_at = None
-    if case.on_hold_since:
-        case.on_hold_since = None
+    case.on_hold_since = None
 
 
 def _original(case: Case) -> Case:
@@ -284,9 +254,12 @@ def mark_duplicate(
     original = _original(original)
     if original.pk == case.pk:
         raise ValueError(f"{case} cannot be a duplicate of itself")
-    first, second = sorted([case, original], key=lambda c: c.pk)
-    locked(first)
-    locked(second)
+    # Lock both rows in one query, in id order: two merges cannot deadlock.
+    list(
+        Case.objects.select_for_update()
+        .filter(pk__in=[case.pk, original.pk])
+        .order_by("pk")
+    )
     case = locked(case, expected_state=expected_state)
     original = Case.objects.get(pk=original.pk)
     if not is_open(case.status) or not is_open(original.status):
@@ -306,7 +279,7 @@ def mark_duplicate(
     )
     _event(original, CaseEvent.Kind.MERGED, now, by, duplicate=case.reference)
     Case.objects.filter(pk=original.pk).update(updated_at=now)
-    return _save(case, now)
+    return save_change(case, now)
 
 
 @transaction.atomic
@@ -348,7 +321,7 @@ def refer_case(
         step=case.step.key,
         **data,
     )
-    return _save(case, now)
+    return save_change(case, now)
 
 
 def reopen_until(case: Case):
@@ -393,4 +366,4 @@ def reopen_case(
         message=reason,
         **{"from": previous.key, "to": step.key},
     )
-    return _save(case, now)
+    return save_change(case, now)
