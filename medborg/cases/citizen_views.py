@@ -80,9 +80,7 @@ def _export(case, token) -> dict:
     """Everything stored about the case that the citizen has a right to see."""
     questions = case.service.questions.prefetch_related("choices")
     found = selectors.citizen_events(case)
-    timeline = payloads.tracking_summary(
-        case, found, selectors.step_names(case)
-    ).timeline
+    timeline = payloads.timeline(found, selectors.step_names(case))
     events = [
         {
             "at": event.at,

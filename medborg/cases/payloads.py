@@ -107,6 +107,20 @@ def _by(event) -> str:
     return event.actor.citizen_facing_name if event.actor_id else ""
 
 
+def timeline(events, step_names) -> list[TimelineEntry]:
+    """Events as the citizen reads them: a title in the active language each."""
+    return [
+        TimelineEntry(
+            at=event.at,
+            kind=event.kind,
+            title=_title(event, step_names),
+            message=event.message,
+            by=_by(event),
+        )
+        for event in events
+    ]
+
+
 def tracking_summary(case, public_events, step_names, original=None) -> TrackingSummary:
     waiting = case.status == Status.WAITING_FOR_CITIZEN
     questions = [e.message for e in public_events if e.kind == "case.info_requested"]
@@ -125,16 +139,7 @@ def tracking_summary(case, public_events, step_names, original=None) -> Tracking
         step_due_at=None if waiting else case.step_due_at,
         due_at=case.due_at if is_open(case.status) and not waiting else None,
         version=case.version,
-        timeline=[
-            TimelineEntry(
-                at=event.at,
-                kind=event.kind,
-                title=_title(event, step_names),
-                message=event.message,
-                by=_by(event),
-            )
-            for event in public_events
-        ],
+        timeline=timeline(public_events, step_names),
         waiting_for_you=waiting,
         question=questions[-1] if waiting and questions else "",
         original=original_summary(original),

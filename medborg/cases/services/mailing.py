@@ -69,10 +69,9 @@ def deliver_case_update(case_id: int) -> int:
         # The entries' titles and step names are part of the message: they
         # follow the citizen's language, not the worker's.
         with translation.override(case.language):
-            names = selectors.step_names(case)
-            summary = payloads.tracking_summary(case, events, names)
+            entries = payloads.timeline(events, selectors.step_names(case))
         ask = case.status == Status.CLOSED and not has_rated(case)
-        mail.send_update(case, token, summary.timeline, ask_feedback=ask)
+        mail.send_update(case, token, entries, ask_feedback=ask)
     sent_up_to = max((event.pk for event in events), default=case.mailed_event_id)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
