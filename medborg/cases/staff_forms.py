@@ -26,6 +26,13 @@ def _text(label, *, required=True, max_length=2000, help_text="", rows=3):
     )
 
 
+def _offer_steps(field, steps, *, blank):
+    """Offer exactly ``steps`` (already read, in process order) in ``field``."""
+    field.queryset = Step.objects.filter(pk__in=[step.pk for step in steps])
+    choices = [(step.pk, step.name) for step in steps]
+    field.choices = [("", "---------"), *choices] if blank else choices
+
+
 class InboxFilterForm(forms.Form):
     team = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False)
     service = forms.TypedChoiceField(label=_("Service"), coerce=int, required=False)
@@ -118,12 +125,7 @@ class MoveForm(CaseActionForm):
 
     def __init__(self, *args, steps, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["step"].queryset = Step.objects.filter(
-            pk__in=[step.pk for step in steps]
-        )
-        self.fields["step"].choices = [("", "---------")] + [
-            (step.pk, step.name) for step in steps
-        ]
+        _offer_steps(self.fields["step"], steps, blank=True)
 
 
 class NoteForm(forms.Form):
@@ -217,7 +219,4 @@ class ReopenForm(CaseActionForm):
 
     def __init__(self, *args, steps, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["step"].queryset = Step.objects.filter(
-            pk__in=[step.pk for step in steps]
-        )
-        self.fields["step"].choices = [(step.pk, step.name) for step in steps]
+        _offer_steps(self.fields["step"], steps, blank=False)

@@ -189,22 +189,41 @@ def _act(request, case, form_name, form, action, success):
         fresh = _case_or_404(request, case.reference)
         return _render_case(request, fresh, status=409, **{form_name: form})
     except (InvalidMove, services.ReopenExpired, ValueError) as error:
-        # StepNotAllowed is a ValueError too; other ValueErrors are the
-        # services' refusals of a request that the form could not foresee.
-        form.add_error(None, _refusal(error))
+        # StepNotAllowed and DeadlineNotSet are ValueErrors too; other
+        # ValueErrors are refusals that the form could not foresee.
+        form.add_error(*_refusal(error))
         return _render_case(request, case, status=400, **{form_name: form})
     messages.success(request, success)
     return redirect("staff:case", reference=case.reference)
 
 
-def _refusal(error) -> str:
+def _refusal(error) -> tuple[str | None, str]:
+    """The form field (None: the whole form) and message for a refusal."""
+    if isinstance(error, services.DeadlineNotSet):
+        return "target", _("This deadline is not set, so it cannot move.")
     if isinstance(error, services.ReopenExpired):
-        return _("The period for reopening this case has ended.")
+        return None, _("The period for reopening this case has ended.")
     if isinstance(error, services.StepNotAllowed):
-        return _("The process does not allow that move from the current step.")
+        return None, _("The process does not allow that move from the current step.")
     if isinstance(error, InvalidMove):
-        return _("The case's status does not allow this now.")
-    return _("This is not possible for this case now; check its details and try again.")
+        return None, _("The case's status does not allow this now.")
+    return None, _(
+        "This is not possible for this case now; check its details and try again."
+    )
+
+
+def _form_action(request, reference, form_name, make_form, run, success):
+    """Validate the action's form, run the service on the case, answer.
+
+    ``make_form(case)`` builds the bound form; ``run(case, data)`` calls the
+    service with the form's cleaned data and the state the actor saw.
+    """
+    case = _case_or_404(request, reference)
+    form = make_form(case)
+    if not form.is_valid():
+        return _render_case(request, case, status=400, **{form_name: form})
+    data = form.cleaned_data
+    return _act(request, case, form_name, form, lambda: run(case, data), success)
 
 
 @require_POST
@@ -238,17 +257,12 @@ def assign(request, reference):
 @require_POST
 @case_worker_required
 def move(request, reference):
-    case = _case_or_404(request, reference)
-    form = MoveForm(request.POST, steps=selectors.allowed_steps(case))
-    if not form.is_valid():
-        return _render_case(request, case, status=400, move_form=form)
-    data = form.cleaned_data
-    return _act(
+    return _form_action(
         request,
-        case,
+        reference,
         "move_form",
-        form,
-        lambda: services.move_case_to_step(
+        lambda case: MoveForm(request.POST, steps=selectors.allowed_steps(case)),
+        lambda case, data: services.move_case_to_step(
             case=case,
             step=data["step"],
             public_message=data["public_message"],
@@ -274,17 +288,12 @@ def note(request, reference):
 @require_POST
 @case_worker_required
 def request_information(request, reference):
-    case = _case_or_404(request, reference)
-    form = RequestInformationForm(request.POST)
-    if not form.is_valid():
-        return _render_case(request, case, status=400, info_form=form)
-    data = form.cleaned_data
-    return _act(
+    return _form_action(
         request,
-        case,
+        reference,
         "info_form",
-        form,
-        lambda: services.request_information(
+        lambda case: RequestInformationForm(request.POST),
+        lambda case, data: services.request_information(
             case=case,
             question=data["question"],
             by=request.user,
@@ -298,21 +307,12 @@ def request_information(request, reference):
 @case_worker_required
 @permission("cases.extend_deadline")
 def extend(request, reference):
-    case = _case_or_404(request, reference)
-    form = ExtendForm(request.POST)
-    if not form.is_valid():
-        return _render_case(request, case, status=400, extend_form=form)
-    data = form.cleaned_data
-    target_due = case.step_due_at if data["target"] == "step" else case.due_at
-    if target_due is None or not is_open(case.status):
-        form.add_error("target", _("This deadline is not set, so it cannot move."))
-        return _render_case(request, case, status=400, extend_form=form)
-    return _act(
+    return _form_action(
         request,
-        case,
+        reference,
         "extend_form",
-        form,
-        lambda: services.extend_deadline(
+        lambda case: ExtendForm(request.POST),
+        lambda case, data: services.extend_deadline(
             case=case,
             target=data["target"],
             days=data["days"],
@@ -359,17 +359,12 @@ def duplicate(request, reference):
 @require_POST
 @case_worker_required
 def refer(request, reference):
-    case = _case_or_404(request, reference)
-    form = ReferForm(request.POST, case=case)
-    if not form.is_valid():
-        return _render_case(request, case, status=400, refer_form=form)
-    data = form.cleaned_data
-    return _act(
+    return _form_action(
         request,
-        case,
+        reference,
         "refer_form",
-        form,
-        lambda: services.refer_case(
+        lambda case: ReferForm(request.POST, case=case),
+        lambda case, data: services.refer_case(
             case=case,
             public_message=data["public_message"],
             team=data["team"],
@@ -384,17 +379,12 @@ def refer(request, reference):
 @require_POST
 @case_worker_required
 def reopen(request, reference):
-    case = _case_or_404(request, reference)
-    form = ReopenForm(request.POST, steps=selectors.reopen_steps(case))
-    if not form.is_valid():
-        return _render_case(request, case, status=400, reopen_form=form)
-    data = form.cleaned_data
-    return _act(
+    return _form_action(
         request,
-        case,
+        reference,
         "reopen_form",
-        form,
-        lambda: services.reopen_case(
+        lambda case: ReopenForm(request.POST, steps=selectors.reopen_steps(case)),
+        lambda case, data: services.reopen_case(
             case=case,
             step=data["step"],
             reason=data["reason"],

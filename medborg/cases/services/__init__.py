@@ -20,6 +20,7 @@ from medborg.cases.services.submission import (
     submit_case,
 )
 from medborg.cases.services.workflow import (
+    DeadlineNotSet,
     ReopenExpired,
     StepNotAllowed,
     add_note,
@@ -36,6 +37,7 @@ from medborg.cases.services.workflow import (
 
 __all__ = [
     "AlreadyRated",
+    "DeadlineNotSet",
     "ReopenExpired",
     "StaleCase",
     "StepNotAllowed",

@@ -34,6 +34,10 @@ class StepNotAllowed(ValueError):
     """The process does not allow this move from the case's current step."""
 
 
+class DeadlineNotSet(ValueError):
+    """The deadline to extend is not set, or the case is no longer open."""
+
+
 class ReopenExpired(Exception):
     """The case was closed longer ago than its service allows reopening."""
 
@@ -205,7 +209,7 @@ def extend_deadline(
     field = "step_due_at" if target == "step" else "due_at"
     old = getattr(case, field)
     if old is None or not is_open(case.status):
-        raise ValueError(f"{case} has no {target} deadline to extend")
+        raise DeadlineNotSet(f"{case} has no {target} deadline to extend")
     new = deadlines.extend_by_working_days(old, days, **working_calendar())
     setattr(case, field, new)
     now = timezone.now()
