@@ -29,6 +29,20 @@ _SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 _NEXT_STEPS_LABEL = capfirst(Step._meta.get_field("next_steps").verbose_name)
 
 
+def _frozen(request, process) -> bool:
+    """``selectors.is_frozen``, asked once per process per request.
+
+    The admin asks it from every permission and read-only hook of the form
+    and its inline; each answer is the same query.
+    """
+    if process is None:
+        return False
+    answers = request.__dict__.setdefault("_frozen_processes", {})
+    if process.pk not in answers:
+        answers[process.pk] = selectors.is_frozen(process)
+    return answers[process.pk]
+
+
 class StepKeysField(forms.Field):
     """Step keys typed as "assessed, rejected"; cleans to a list of slugs."""
 
@@ -159,7 +173,7 @@ class StepInline(TranslationStackedInline):
     ]
 
     def get_fields(self, request, obj=None):
-        if obj is not None and selectors.is_frozen(obj):
+        if _frozen(request, obj):
             # Read-only, the moves read as they are typed, not as a JSON list.
             return [
                 ("key", "position"),
@@ -172,7 +186,7 @@ class StepInline(TranslationStackedInline):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if obj is not None and selectors.is_frozen(obj):
+        if _frozen(request, obj):
             readonly.append("moves")
         return readonly
 
@@ -181,17 +195,17 @@ class StepInline(TranslationStackedInline):
         return ", ".join(step.next_steps) or None
 
     def has_add_permission(self, request, obj=None):
-        if obj is not None and selectors.is_frozen(obj):
+        if _frozen(request, obj):
             return False
         return super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and selectors.is_frozen(obj):
+        if _frozen(request, obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and selectors.is_frozen(obj):
+        if _frozen(request, obj):
             return False
         return super().has_delete_permission(request, obj)
 
@@ -248,12 +262,12 @@ class ProcessAdmin(TranslationAdmin):
         return fields if obj is not None else [f for f in fields if f != "created_at"]
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and selectors.is_frozen(obj):
+        if _frozen(request, obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and selectors.is_frozen(obj):
+        if _frozen(request, obj):
             return False
         return super().has_delete_permission(request, obj)
 
@@ -277,7 +291,7 @@ class ProcessAdmin(TranslationAdmin):
     def render_change_form(
         self, request, context, add=False, change=False, form_url="", obj=None
     ):
-        if obj is not None and selectors.is_frozen(obj):
+        if _frozen(request, obj):
             messages.warning(request, self._frozen_message(obj.case_count))
         elif obj is not None and obj.service_count:
             messages.info(
