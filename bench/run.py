@@ -479,18 +479,27 @@ def guarded(server: Server, measure, *args) -> dict:
         return {"error": f"{type(exc).__name__}: {exc}", "log": server.log_tail()}
 
 
-def _ratios(measurements: dict) -> None:
-    """Hold the pages against the mean of the two bare measurements around them."""
+def bare_reference(measurements: dict) -> float | None:
+    """The mean req/s of the bare view measured before and after the pages.
+
+    Records how far the second measurement moved from the first, which says
+    how noisy the machine was during the run.
+    """
     bares = [
         measurements.get(key, {}).get("requests_per_s", {}).get("value")
         for key in ("bare", "bare_again")
     ]
     bares = [value for value in bares if value]
-    bare = sum(bares) / len(bares) if bares else None
     if len(bares) == 2:
         measurements["bare_again"]["spread_to_first"] = figure(
             round(bares[1] / bares[0] - 1, 3), "ratio"
         )
+    return sum(bares) / len(bares) if bares else None
+
+
+def _ratios(measurements: dict) -> None:
+    """Hold the pages against the mean of the two bare measurements around them."""
+    bare = bare_reference(measurements)
     for name in ("status_json", "tracking_page"):
         entry = measurements.get(name, {})
         rps = entry.get("requests_per_s", {}).get("value")

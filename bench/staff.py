@@ -597,16 +597,7 @@ def measure_pages(wrk: str, large: dict) -> dict:
 
 def _ratios(measurements: dict) -> None:
     """Hold the pages against the mean of the two bare measurements around them."""
-    bares = [
-        measurements.get(key, {}).get("requests_per_s", {}).get("value")
-        for key in ("bare", "bare_again")
-    ]
-    bares = [value for value in bares if value]
-    bare = sum(bares) / len(bares) if bares else None
-    if len(bares) == 2:
-        measurements["bare_again"]["spread_to_first"] = figure(
-            round(bares[1] / bares[0] - 1, 3), "ratio"
-        )
+    bare = run.bare_reference(measurements)
     # Only the pages measured at the bare view's concurrency are held against it.
     for key in ("inbox", "case"):
         entry = measurements.get(key, {})
