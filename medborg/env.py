@@ -183,6 +183,18 @@ VARIABLES = {
             minimum=1,
         ),
         Variable(
+            "MEDBORG_PROTECTED_INPUTS",
+            "gender,sex,kön,køn,ethnic origin,ethnicity,etnicitet,etnisk,race,ras,"
+            "religion,belief,tro,health,hälsa,helbred,helse,trade union,"
+            "fackförening,fagforening,sexual orientation,sexuell läggning,"
+            "seksuel orientering,political opinion,politisk,genetic,genetisk,"
+            "biometric,biometrisk",
+            "Comma-separated words: a decision table whose input name or label "
+            "contains one of them (as whole words) is refused on upload. The "
+            "default covers the special categories of GDPR Article 9 in English, "
+            "Swedish and Danish.",
+        ),
+        Variable(
             "MEDBORG_MEDIA_ROOT",
             "",
             "Folder for uploaded photos (never served directly). Empty: `media/` in "

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "medborg.processes",
     "medborg.catalog",
     "medborg.cases",
+    "medborg.rules",
     "medborg.web",
 ]
 
@@ -266,6 +267,7 @@ PROXY_COUNT = env.as_int("MEDBORG_PROXY_COUNT")
 DUPLICATE_RADIUS_METRES = env.as_int("MEDBORG_DUPLICATE_RADIUS")
 DUPLICATE_WINDOW_DAYS = env.as_int("MEDBORG_DUPLICATE_WINDOW")
 DUE_SOON_WORKING_DAYS = env.as_int("MEDBORG_DUE_SOON")
+PROTECTED_CHARACTERISTICS = env.as_list("MEDBORG_PROTECTED_INPUTS")
 
 LOGGING = {
     "version": 1,

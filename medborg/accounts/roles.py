@@ -31,8 +31,10 @@ _PROCESSES = [
     for action in ("add", "change", "delete", "view")
 ]
 
+_DECIDING = ["rules.view_decision", "rules.override_decision"]
+
 PERMISSIONS = {
-    Role.CASEWORKER: ["cases.view_case", "cases.view_contact"],
+    Role.CASEWORKER: ["cases.view_case", "cases.view_contact", *_DECIDING],
     # Team leads also reassign and extend deadlines, with a reason the citizen sees.
     Role.TEAMLEAD: [
         "cases.view_case",
@@ -40,10 +42,13 @@ PERMISSIONS = {
         "cases.assign_others",
         "cases.extend_deadline",
         "accounts.view_team",
+        *_DECIDING,
     ],
     Role.SERVICEADMIN: [f"catalog.{name}" for name in _CATALOG]
     + [f"processes.{name}" for name in _PROCESSES]
-    + ["accounts.view_team"],
+    + [f"catalog.{action}_zone" for action in ("add", "change", "delete", "view")]
+    + [f"rules.{action}_decisiontable" for action in ("add", "change", "view")]
+    + ["rules.view_decision", "accounts.view_team"],
     Role.OPERATOR: [],
     Role.DATASTEWARD: [],
     Role.SYSADMIN: [

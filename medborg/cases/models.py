@@ -171,6 +171,11 @@ class CaseEvent(models.Model):
         REOPENED = "case.reopened", _("Reopened")
         RATED = "case.rated", _("Satisfaction given")
         MAILED = "citizen.mailed", _("E-mail sent to the citizen")
+        DECISION_MADE = "decision.made", _("Decided automatically")
+        DECISION_RECOMMENDED = "decision.recommended", _("Recommendation made")
+        DECISION_REFERRED = "decision.referred", _("Sent to a case worker to decide")
+        DECISION_OVERRIDDEN = "decision.overridden", _("Decided by a case worker")
+        APPEALED = "decision.appealed", _("Decision appealed")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)

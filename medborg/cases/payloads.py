@@ -80,6 +80,24 @@ TITLES = {
 }
 
 
+def _decision_title(event) -> str:
+    outcome = event.data.get("outcome")
+    if outcome == "approve":
+        return _("Decision: approved")
+    if outcome == "reject":
+        return _("Decision: rejected")
+    return _("Decision")
+
+
+TITLES.update(
+    {
+        "decision.made": lambda event, names: _decision_title(event),
+        "decision.overridden": lambda event, names: _decision_title(event),
+        "decision.appealed": lambda event, names: _("You appealed the decision"),
+    }
+)
+
+
 def _title(event, step_names) -> str:
     title = TITLES.get(event.kind)
     return title(event, step_names) if title else _("Message from the municipality")

@@ -19,7 +19,51 @@ class Category(models.Model):
         return self.name
 
 
+class Zone(models.Model):
+    """An area of the municipality that decision tables can ask about (``zone``)."""
+
+    key = models.SlugField(_("key"), unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    geometry = models.JSONField(
+        _("area"), help_text=_("A GeoJSON Polygon or MultiPolygon in WGS 84.")
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"),
+        default=0,
+        help_text=_("Where zones overlap, the first in this order counts."),
+    )
+
+    class Meta:
+        ordering = ["position", "key"]
+        verbose_name = _("zone")
+        verbose_name_plural = _("zones")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from shapely.geometry import shape
+
+        try:
+            area = shape(self.geometry)
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+            area = None
+        if area is None or area.geom_type not in {"Polygon", "MultiPolygon"}:
+            raise ValidationError(
+                {"geometry": _("Give a GeoJSON Polygon or MultiPolygon.")}
+            )
+        if not area.is_valid:
+            raise ValidationError(
+                {"geometry": _("The area crosses itself; draw it again.")}
+            )
+
+
 class Service(models.Model):
+    class Automation(models.TextChoices):
+        OFF = "off", _("Off: case workers decide")
+        RECOMMEND = "recommend", _("Recommend: the table advises the case worker")
+        DECIDE = "decide", _("Decide: the table's outcome is the decision")
+
     class Kind(models.TextChoices):
         REPORT = "report", _("Report")
         APPLICATION = "application", _("Application")
@@ -93,6 +137,47 @@ class Service(models.Model):
         default=10,
         validators=[MinValueValidator(1), MaxValueValidator(25)],
     )
+    decision_table = models.ForeignKey(
+        "rules.DecisionTable",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decision table"),
+        help_text=_("The version new decisions use."),
+    )
+    automation = models.CharField(
+        _("automated decisions"),
+        max_length=10,
+        choices=Automation.choices,
+        default=Automation.OFF,
+    )
+    automation_basis = models.CharField(
+        _("legal basis for automated decisions"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "The provision that allows this service's decisions to be taken "
+            "automatically. Required for Decide."
+        ),
+    )
+    decision_step = models.SlugField(
+        _("decide at step"),
+        blank=True,
+        help_text=_("Key of the step where the table is evaluated; empty: on arrival."),
+    )
+    approve_step = models.SlugField(
+        _("step after approval"), blank=True, help_text=_("Key of a process step.")
+    )
+    reject_step = models.SlugField(
+        _("step after rejection"), blank=True, help_text=_("Key of a process step.")
+    )
+    appeal_days = models.PositiveSmallIntegerField(
+        _("appeal period (days)"),
+        default=21,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("How long after a decision the citizen may appeal it."),
+    )
     is_active = models.BooleanField(_("open for cases"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -111,6 +196,13 @@ class Service(models.Model):
     @property
     def asks_photos(self):
         return self.max_photos > 0
+
+    def clean(self):
+        from medborg.rules.validation import problems
+
+        errors = problems(self)
+        if errors:
+            raise ValidationError(errors)
 
 
 class Question(models.Model):

@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from medborg.catalog.models import Category, Choice, Question, Service
+from medborg.catalog.models import Category, Choice, Question, Service, Zone
 
 
 @register(Category)
@@ -10,7 +10,14 @@ class CategoryTranslation(TranslationOptions):
 
 @register(Service)
 class ServiceTranslation(TranslationOptions):
-    fields = ["name", "short_description", "help_text", "keywords", "legal_basis"]
+    fields = [
+        "name",
+        "short_description",
+        "help_text",
+        "keywords",
+        "legal_basis",
+        "automation_basis",
+    ]
 
 
 @register(Question)
@@ -21,3 +28,8 @@ class QuestionTranslation(TranslationOptions):
 @register(Choice)
 class ChoiceTranslation(TranslationOptions):
     fields = ["label"]
+
+
+@register(Zone)
+class ZoneTranslation(TranslationOptions):
+    fields = ["name"]

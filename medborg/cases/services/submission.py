@@ -171,6 +171,7 @@ def _create_case(*, service, submission_key, by, **fields) -> Submission:
         is_public=True,
         data={"channel": case.channel, "step": first_step.key},
     )
+    _decide_on_arrival(case, now, by)
     if case.contact_email:
         from medborg.cases import tasks
 
@@ -179,6 +180,20 @@ def _create_case(*, service, submission_key, by, **fields) -> Submission:
         transaction.on_commit(lambda: tasks.send_tracking_link.enqueue(case.pk))
     logger.info("case submitted reference=%s service=%s", case.reference, service.code)
     return Submission(case=case, token=token, created=True)
+
+
+def _decide_on_arrival(case: Case, now, by) -> None:
+    """Let the service's decision table decide or advise, if it does on arrival.
+
+    The receipt e-mail already tells the citizen about the case, so a decision
+    made now goes in the next update, not in a mail of its own right away.
+    """
+    from medborg.rules import services as rules
+
+    if rules.applies(case):
+        rules.decide_case(case=case, now=now, by=by)
+        set_next_due(case)
+        case.save()
 
 
 @transaction.atomic

@@ -126,6 +126,10 @@ def move_case_to_step(
             "resumed": resumed,
         },
     )
+    from medborg.rules import services as rules
+
+    if rules.applies(case):
+        rules.decide_case(case=case, now=now, by=by)
     return save_change(case, now)
 
 

@@ -20,11 +20,13 @@ from medborg.accounts.backends import DEMO_PASSWORD
 from medborg.accounts.models import Team, User
 from medborg.accounts.roles import Role
 from medborg.accounts.services import sync_roles
-from medborg.catalog.models import Category, Choice, Question, Service
+from medborg.catalog.models import Category, Choice, Question, Service, Zone
 from medborg.processes import validation
 from medborg.processes.models import Process, Step
 
 CATALOG_FILE = Path(__file__).with_name("catalog.json")
+ZONES_FILE = Path(__file__).with_name("zones.geojson")
+TABLES = Path(__file__).with_name("tables")
 STAFF_ROLES = {Role.SERVICEADMIN, Role.SYSADMIN}
 METRES_PER_DEGREE_LATITUDE = 111_320
 
@@ -196,8 +198,49 @@ def load(catalog_file: Path = CATALOG_FILE) -> dict:
     }
     users = _users(teams)
     processes = _processes(data["processes"], teams)
+    _zones()
     services = _services(data, teams, processes)
+    for spec, service in zip(data["services"], services, strict=True):
+        if "automation" in spec:
+            _automate(service, spec["automation"])
     return {"teams": teams, "users": users, "services": services}
+
+
+def _zones():
+    features = json.loads(ZONES_FILE.read_text(encoding="utf-8"))["features"]
+    for position, feature in enumerate(features):
+        zone = Zone(
+            key=feature["properties"]["key"],
+            geometry=feature["geometry"],
+            position=position,
+            **_translated("name", feature["properties"]["name"]),
+        )
+        zone.full_clean()
+        zone.save()
+
+
+def _automate(service, spec: dict) -> None:
+    """Upload the service's demo decision table and switch its policy on."""
+    from medborg.rules import services as rules
+
+    table = rules.upload_table(
+        service=service,
+        key=spec["key"],
+        xml=(TABLES / spec["table"]).read_bytes(),
+        note="Demo table",
+        by=None,
+    )
+    service.decision_table = table
+    service.automation = spec["policy"]
+    service.decision_step = spec["decision_step"]
+    service.approve_step = spec["approve_step"]
+    service.reject_step = spec["reject_step"]
+    service.appeal_days = spec["appeal_days"]
+    if "basis" in spec:
+        for key, value in _translated("automation_basis", spec["basis"]).items():
+            setattr(service, key, value)
+    service.full_clean()
+    service.save()
 
 
 def sample_place(spec: dict | None) -> tuple[float | None, float | None, str]:

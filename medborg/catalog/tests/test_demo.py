@@ -17,6 +17,7 @@ from medborg.catalog import demo as demo_data
 from medborg.catalog.models import Question, Service
 from medborg.processes import validation
 from medborg.processes.models import Process, Step
+from medborg.rules.models import Decision
 
 REQUIRED_SLUGS = {
     "street-light-out",
@@ -254,8 +255,8 @@ def test_an_invalid_demo_process_stops_the_load(db, tmp_path):
 
 def test_sample_cases_by_status_and_outcome(demo):
     assert Counter(Case.objects.values_list("status", flat=True)) == {
-        Status.SUBMITTED: 8,
-        Status.IN_PROGRESS: 17,
+        Status.SUBMITTED: 7,
+        Status.IN_PROGRESS: 18,
         Status.WAITING_FOR_CITIZEN: 1,
         Status.CLOSED: 6,
     }
@@ -386,6 +387,8 @@ def test_sample_cases_are_the_same_on_every_load(demo):
             "service__slug", "step__key", "status", "latitude", "longitude"
         )
     )
+    # Decisions are kept even when a case goes (PROTECT): remove them first.
+    Decision.objects.all().delete()
     Case.objects.all().delete()
     made = demo_data.sample_cases(
         list(Service.objects.order_by("position")), list(User.objects.order_by("pk"))
@@ -397,3 +400,34 @@ def test_sample_cases_are_the_same_on_every_load(demo):
         )
     )
     assert again == first
+
+
+def test_demo_services_decide_recommend_and_refer_by_their_tables(demo):
+    decisions = Decision.objects.order_by("pk").values_list(
+        "case__service__slug", "kind", "outcome", "reasons", "case__step__key"
+    )
+    assert list(decisions) == [
+        (
+            "disabled-parking-permit",
+            "recommendation",
+            "refer",
+            ["certificate-attached", "short-walking-distance"],
+            "decision",
+        ),
+        (
+            "outdoor-seating-permit",
+            "recommendation",
+            "refer",
+            ["winter-clearing"],
+            "decision",
+        ),
+        ("bulky-waste-collection", "decision", "approve", ["within-limit"], "booked"),
+        ("bulky-waste-collection", "referral", "refer", ["large-load"], "received"),
+        (
+            "bulky-waste-collection",
+            "decision",
+            "approve",
+            ["within-limit"],
+            "collected",
+        ),
+    ]
