@@ -37,3 +37,17 @@ class FeedbackForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Write no personal data. We read every comment."),
     )
+
+
+class AppealForm(forms.Form):
+    prefix = "appeal"
+
+    text = forms.CharField(
+        label=_("Why do you think the decision is wrong?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "At most 4,000 characters. Say what you want changed and why. A case "
+            "worker reviews the decision and answers you here."
+        ),
+    )

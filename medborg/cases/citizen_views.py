@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from medborg.cases import payloads, selectors, services
-from medborg.cases.citizen_forms import FeedbackForm, ReplyForm
+from medborg.cases.citizen_forms import AppealForm, FeedbackForm, ReplyForm
 from medborg.cases.lifecycle import InvalidMove
 from medborg.cases.views import _private, _tracked, _tracking_context
 
@@ -73,6 +73,38 @@ def feedback(request, token):
         messages.info(request, _("You can tell us when your case is closed."))
         return redirect("cases:track", token=token)
     messages.success(request, _("Thank you for telling us."))
+    return redirect("cases:track", token=token)
+
+
+@csrf_exempt
+@require_POST
+def appeal(request, token):
+    """The citizen appeals the decision on their case; a case worker reviews it."""
+    from medborg.rules import services as rules
+
+    _tracked(request, token)
+    case = selectors.case_for_token(token)
+    form = AppealForm(request.POST)
+    if not form.is_valid():
+        return _render_track(request, token, 400, appeal_form=form)
+    try:
+        rules.appeal_decision(case=case, text=form.cleaned_data["text"])
+    except rules.AppealNotAllowed:
+        messages.info(
+            request,
+            _(
+                "This decision can no longer be appealed here: it was appealed "
+                "already, or the time to appeal is over."
+            ),
+        )
+        return redirect("cases:track", token=token)
+    messages.success(
+        request,
+        _(
+            "Your appeal is with a case worker, who reviews the decision. You can "
+            "follow it here."
+        ),
+    )
     return redirect("cases:track", token=token)
 
 

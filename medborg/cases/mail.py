@@ -53,12 +53,13 @@ def send_update(case, token: str, entries, *, ask_feedback: bool) -> None:
     )
 
 
-def send_holder_notice(case, recipients: list[str]) -> None:
-    """Tell the holder that the citizen answered; no personal data in the mail."""
+def send_holder_notice(case, recipients: list[str], *, appeal=False) -> None:
+    """Tell the holder that the citizen answered or appealed; no personal data."""
     _send(
         "holder",
         {
             "case": case,
+            "appeal": appeal,
             "staff_url": settings.BASE_URL
             + reverse("staff:case", kwargs={"reference": case.reference}),
         },

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from medborg.cases import staff_views
+from medborg.rules import staff_views as decision_views
 
 app_name = "staff"
 urlpatterns = [
@@ -27,6 +28,12 @@ urlpatterns = [
     path("cases/<str:reference>/duplicate/", staff_views.duplicate, name="duplicate"),
     path("cases/<str:reference>/refer/", staff_views.refer, name="refer"),
     path("cases/<str:reference>/reopen/", staff_views.reopen, name="reopen"),
+    path("cases/<str:reference>/decide/", decision_views.decide, name="decide"),
+    path(
+        "cases/<str:reference>/decisions/",
+        decision_views.decisions,
+        name="decisions",
+    ),
     path(
         "cases/<str:reference>/photos/<int:photo_id>/",
         staff_views.photo,

@@ -138,6 +138,13 @@ def _forms(case, user, bound):
     return forms
 
 
+def _decisions(case, user, bound):
+    # The rules app builds on this module, so it is imported when needed.
+    from medborg.rules.staff_views import case_context
+
+    return case_context(case, user, bound)
+
+
 def _render_case(request, case, *, status=200, **bound):
     user = request.user
     reopen_until = services.reopen_until(case)
@@ -164,6 +171,7 @@ def _render_case(request, case, *, status=200, **bound):
         else [],
         "now": timezone.now(),
         **_forms(case, user, bound),
+        **_decisions(case, user, bound),
     }
     return render(request, "cases/staff/case.html", context, status=status)
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("track/<str:token>/status.json", views.status_json, name="status"),
     path("track/<str:token>/reply/", citizen_views.reply, name="reply"),
     path("track/<str:token>/feedback/", citizen_views.feedback, name="feedback"),
+    path("track/<str:token>/appeal/", citizen_views.appeal, name="appeal"),
     path("track/<str:token>/export.json", citizen_views.export_json, name="export"),
     path("track/<str:token>/export/", citizen_views.export_page, name="export_page"),
     path("track/<str:token>/photos/<int:photo_id>/", views.photo, name="photo"),

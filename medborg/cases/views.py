@@ -20,7 +20,7 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 
 from medborg.cases import payloads, selectors, services, tokens
-from medborg.cases.citizen_forms import FeedbackForm, ReplyForm
+from medborg.cases.citizen_forms import AppealForm, FeedbackForm, ReplyForm
 from medborg.cases.forms import CaseForm
 from medborg.cases.lifecycle import Status
 from medborg.cases.models import Attachment, Channel
@@ -159,10 +159,16 @@ def _summary(case):
 
 
 def _tracking_context(case, token):
+    from medborg.rules.selectors import citizen_decision
+
     summary = _summary(case)
     closed = case.status == Status.CLOSED
     rated = closed and services.has_rated(case)
+    decision = citizen_decision(case, get_language())
+    can_appeal = decision is not None and decision["can_appeal"]
     return {
+        "decision": decision,
+        "appeal_form": AppealForm() if can_appeal else None,
         "case": case,
         "token": token,
         "summary": summary,

@@ -108,7 +108,7 @@ def release_planned_update(case_id: int) -> None:
 
 
 def deliver_holder_notice(case_id: int, event_id: int) -> bool:
-    """Tell the assignee, or else the holding team, that the citizen answered."""
+    """Tell the assignee, or else the holding team, of an answer or an appeal."""
     case = (
         Case.objects.select_related("service", "assignee", "team")
         .filter(pk=case_id)
@@ -119,5 +119,8 @@ def deliver_holder_notice(case_id: int, event_id: int) -> bool:
     address = (case.assignee.email if case.assignee else "") or case.team.email
     if not address:
         return False
-    mail.send_holder_notice(case, [address])
+    appeal = CaseEvent.objects.filter(
+        pk=event_id, kind=CaseEvent.Kind.APPEALED
+    ).exists()
+    mail.send_holder_notice(case, [address], appeal=appeal)
     return True

@@ -91,6 +91,18 @@ MATRIX = {
         False,
         302,
     ),
+    "decisions": ("get", "open", None, False, 200),
+    "decide": (
+        "post",
+        "decidable",
+        lambda case, other: {
+            "decide-state": services.state_of(case),
+            "decide-outcome": "approve",
+            "decide-reason_text": "Meets the rules for a standard booking.",
+        },
+        False,
+        302,
+    ),
     "reopen": (
         "post",
         "closed",
@@ -135,6 +147,10 @@ def _url(name, case, photo_id):
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_staff_url_by_role(client, service, team, caseworker, name, who):
     method, state, payload, lead_only, ok = MATRIX[name]
+    if state == "decidable":
+        # A case worker decides where the service names the steps decisions lead to.
+        service.approve_step, service.reject_step = "in-progress", "closed"
+        service.save()
     key = tokens.new_submission_key()
     photo = photos.process(jpeg_bytes(), name="hole.jpg", max_bytes=5_000_000)
     services.add_pending_photos(submission_key=key, photos=[photo])
