@@ -24,7 +24,9 @@ Logic is three-valued as in FEEL: comparing different types (``"1"`` and ``1``,
 ``true`` and ``1``) is null, and only a true test matches. A null input decides
 nothing but ``-`` and an explicit ``null``, so a missing input never satisfies
 ``not("A")``; the test ``null`` is FEEL's ``e = null`` on any input, so
-``not(null)`` matches every present value.
+``not(null)`` matches every present value. ``-`` matches null although DMN 1.5
+§10.3.2.10 reads it as "not null" when the input has no input values: a rule
+that ignores an input must not fail because that input is missing.
 """
 
 import operator
@@ -61,7 +63,13 @@ _EXACT_KINDS = {str: STRING, bool: BOOLEAN, date: DATE, type(None): NULL}
 _WITH_ARTICLE = {BOOLEAN: "a boolean", NULL: "null"}
 _CONSTANTS = {"true": (True, BOOLEAN), "false": (False, BOOLEAN), "null": (None, NULL)}
 _DATE_ONLY = ' (only date("YYYY-MM-DD") is supported)'
-_KEYWORDS = frozenset({"if", "for", "some", "every", "function", "between", "in"})
+_KEYWORDS = frozenset({"if", "for", "some", "every", "function"})
+_INFIX = {
+    "and": 'the operator "and" (list tests with "," or use a range)',
+    "or": 'the operator "or" (list the tests with ",")',
+    **{word: f'the keyword "{word}"' for word in ("between", "in", "instance")},
+}
+_NOT = {True: False, False: True, None: None}
 
 
 class FeelError(ValueError):
@@ -107,6 +115,10 @@ class UnaryTests:
     def is_enumeration(self) -> bool:
         """Whether the text only lists plain literals: ``literals()`` is the domain."""
         return self._enumeration
+
+    def __reduce__(self):
+        # Closures do not pickle; the text rebuilds the same tests.
+        return parse_unary_tests, (self.text,)
 
 
 class _Token(NamedTuple):
@@ -177,11 +189,7 @@ def _any_of(tests: list[_Test]) -> _Test:
 
 
 def _negation(test: _Test) -> _Test:
-    def negated(value, value_kind):
-        result = test(value, value_kind)
-        return None if result is None else not result
-
-    return negated
+    return lambda value, value_kind: _NOT[test(value, value_kind)]
 
 
 def _unique(values) -> tuple:
@@ -198,11 +206,15 @@ class _Parser:
         self.tokens = self.tokenize()
 
     def error(self, position: int, detail: str, *, unsupported=False) -> FeelError:
-        headline = (
-            f"Unsupported in a {self.noun}" if unsupported else f"Invalid {self.noun}"
+        headline = "Unsupported in a" if unsupported else "Invalid"
+        message = (
+            f'{headline} {self.noun} at character {position + 1} of "{self.text}": '
+            + detail
         )
-        message = f'{headline} at character {position + 1} of "{self.text}": {detail}'
         return FeelError(message, text=self.text, position=position)
+
+    def refuse(self, position: int, detail: str) -> FeelError:
+        return self.error(position, detail, unsupported=True)
 
     def tokenize(self) -> list[_Token]:
         tokens, position = [], 0
@@ -222,9 +234,9 @@ class _Parser:
         if char == '"':
             return self.error(position, "the string is not closed on its line")
         if self.text.startswith(("//", "/*"), position):
-            return self.error(position, "a comment", unsupported=True)
+            return self.refuse(position, "a comment")
         if char in _CHARACTERS:
-            return self.error(position, _CHARACTERS[char], unsupported=True)
+            return self.refuse(position, _CHARACTERS[char])
         return self.error(position, f'unexpected character "{char}"')
 
     def string(self, token: _Token) -> str:
@@ -278,7 +290,7 @@ class _Parser:
                 raise self.trailing('"," or ")"')
             self.advance()
         if self.peek().kind != "end":
-            raise self.trailing('"," or the end')
+            raise self.trailing("the end" if negated else '"," or the end')
         test = _any_of([item.test for item in items])
         return UnaryTests(
             self.text,
@@ -294,7 +306,7 @@ class _Parser:
         value = self.endpoint()[0]
         if self.at(","):
             detail = "a list of values (an output entry holds one literal)"
-            raise self.error(self.peek().position, detail, unsupported=True)
+            raise self.refuse(self.peek().position, detail)
         if self.peek().kind != "end":
             raise self.trailing("the end")
         return value
@@ -302,13 +314,9 @@ class _Parser:
     def trailing(self, expected: str) -> FeelError:
         token = self.peek()
         if token.kind == "dash":
-            return self.error(token.position, 'arithmetic ("-")', unsupported=True)
-        if token.kind == "name" and token.text in ("and", "or"):
-            detail = f'the operator "{token.text}" (list tests with "," or use a range)'
-            return self.error(token.position, detail, unsupported=True)
-        if token.kind == "name" and token.text in _KEYWORDS | {"instance"}:
-            detail = f'the keyword "{token.text}"'
-            return self.error(token.position, detail, unsupported=True)
+            return self.refuse(token.position, 'arithmetic ("-")')
+        if token.kind == "name" and token.text in _INFIX:
+            return self.refuse(token.position, _INFIX[token.text])
         return self.unexpected(token, expected)
 
     def unexpected(self, token: _Token, expected: str) -> FeelError:
@@ -345,7 +353,7 @@ class _Parser:
         low, low_kind, low_position = self.endpoint()
         if start.text == "[" and self.at(", ]"):
             detail = 'a list "[...]" (write the values without brackets)'
-            raise self.error(start.position, detail, unsupported=True)
+            raise self.refuse(start.position, detail)
         if not self.at(".."):
             raise self.unexpected(self.peek(), '".." in the range')
         self.advance()
@@ -386,7 +394,7 @@ class _Parser:
         argument = self.advance()
         if argument.kind != "string" or not self.at(")"):
             detail = 'date(...) with anything but one "YYYY-MM-DD" string'
-            raise self.error(token.position, detail, unsupported=True)
+            raise self.refuse(token.position, detail)
         self.advance()
         text = self.string(argument)
         try:
@@ -413,7 +421,7 @@ class _Parser:
             while self.peek().kind == "name":
                 words.append(self.advance().text)
             detail = f'the name "{" ".join(words)}" (only literal values are supported)'
-        return self.error(token.position, detail, unsupported=True)
+        return self.refuse(token.position, detail)
 
 
 def parse_unary_tests(text: str) -> UnaryTests:
