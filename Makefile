@@ -79,6 +79,7 @@ test: install assets compiled-messages chromium ## Run the whole suite (SQLite; 
 bench: install assets compiled-messages ## Run the benchmarks; results in bench/results/
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/staff.py
+	$(BIN)/python bench/decisions.py
 
 lint: install ## ruff, template format, migrations and translations up to date
 	$(BIN)/ruff check .

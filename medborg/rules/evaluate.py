@@ -7,6 +7,7 @@ input is outside the values the table declares, the result carries a
 ``problem`` and no outputs: Medborg then sends the case to a case worker.
 """
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,11 +117,15 @@ def evaluate(table: DecisionTable, values: dict) -> Result:
     for item, value in zip(table.inputs, row, strict=True):
         if item.allowed and value is not None and not item.allowed.matches(value):
             return Result(table.id, values, (), None, f"{NOT_ALLOWED}:{item.name}")
-    hits = [
+    hits = (
         rule
         for rule in table.rules
         if all(test.matches(value) for test, value in zip(rule.tests, row, strict=True))
-    ]
+    )
+    # FIRST needs only the first matching rule; the others need them all.
+    hits = (
+        list(itertools.islice(hits, 1)) if table.hit_policy == "FIRST" else list(hits)
+    )
     matched, outputs, problem = _select(table, hits)
     return Result(table.id, values, matched, outputs, problem or None)
 
