@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
@@ -6,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
-from medborg.catalog.models import Category, Choice, Question, Service
+from medborg.catalog.models import Category, Choice, Question, Service, Zone
 
 
 class QuestionFormSet(BaseInlineFormSet):
@@ -47,8 +48,24 @@ class QuestionInline(TranslationStackedInline):
     ]
 
 
+class ServiceForm(forms.ModelForm):
+    """The service form: only the service's own tables can be chosen."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("decision_table")
+        if field is not None:
+            # Only tables written for this service bind to its questions.
+            field.queryset = (
+                self.instance.decision_tables.order_by("key", "-version")
+                if self.instance.pk
+                else field.queryset.none()
+            )
+
+
 @admin.register(Service)
 class ServiceAdmin(TranslationAdmin):
+    form = ServiceForm
     list_display = ["name", "code", "category", "kind", "team", "is_active"]
     list_filter = ["category", "kind", "is_active", "team"]
     search_fields = ["name", "code", "keywords"]
@@ -68,7 +85,33 @@ class ServiceAdmin(TranslationAdmin):
             gettext_lazy("What the form asks"),
             {"fields": ["location", "max_photos", "max_photo_mb"]},
         ),
+        (
+            gettext_lazy("Automated decisions"),
+            {
+                "fields": [
+                    "decision_table",
+                    "automation",
+                    "automation_basis",
+                    "decision_step",
+                    ("approve_step", "reject_step"),
+                    "appeal_days",
+                ],
+                "description": gettext_lazy(
+                    "Upload a table under Decision tables and try it on recent "
+                    "cases there before choosing it here."
+                ),
+            },
+        ),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "decision_table":
+            # Tables are uploaded as files, not added in a pop-up.
+            field.widget.can_add_related = False
+            field.widget.can_change_related = False
+            field.widget.can_delete_related = False
+        return field
 
 
 class ChoiceFormSet(BaseInlineFormSet):
@@ -103,3 +146,29 @@ class QuestionAdmin(TranslationAdmin):
 class CategoryAdmin(TranslationAdmin):
     list_display = ["name", "slug", "position"]
     prepopulated_fields = {"slug": ["name_sv"]}
+
+
+class ZoneForm(forms.ModelForm):
+    class Meta:
+        model = Zone
+        fields = ["key", "name", "position", "geometry"]
+        widgets = {
+            "geometry": forms.Textarea(
+                attrs={"rows": 12, "cols": 80, "class": "vLargeTextField"}
+            )
+        }
+
+
+@admin.register(Zone)
+class ZoneAdmin(TranslationAdmin):
+    form = ZoneForm
+    list_display = ["name", "key", "position"]
+    search_fields = ["key", "name"]
+    fields = ["name", "key", "position", "geometry"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # Decision tables name zones by key; a new key would orphan them.
+            readonly.append("key")
+        return readonly

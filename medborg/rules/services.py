@@ -96,6 +96,14 @@ def upload_table(
     Raises UnsupportedDMN or TableRefused; nothing is stored then.
     """
     table, flags = check_table(xml, service=service, decision_id=decision_id)
+    if isinstance(xml, bytes):
+        try:
+            xml = xml.decode("utf-8")
+        except UnicodeDecodeError:
+            raise dmn.UnsupportedDMN("file", "the file must be UTF-8") from None
+    owners = DecisionTable.objects.filter(key=key).exclude(service=service)
+    if owners.exists():
+        raise TableRefused([f'the key "{key}" names another service\'s table'])
     digest = dmn.content_hash(xml)
     existing = DecisionTable.objects.filter(key=key, content_hash=digest).first()
     if existing is not None:
@@ -111,7 +119,7 @@ def upload_table(
                 content_hash=digest,
                 decision_id=table.id,
                 name=table.name,
-                xml=xml.decode("utf-8") if isinstance(xml, bytes) else xml,
+                xml=xml,
                 findings=flags,
                 note=note,
                 uploaded_at=timezone.now(),

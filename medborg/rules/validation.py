@@ -3,6 +3,9 @@
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from modeltranslation import settings as mt_settings
+from modeltranslation.utils import build_localized_fieldname
+
 from medborg.processes.models import Step
 from medborg.rules import guardrails
 from medborg.rules.selectors import bindable, parsed
@@ -53,9 +56,12 @@ def problems(service) -> dict[str, str]:
     elif service.pk:
         errors.update(_table_problems(service))
     if service.automation == service.Automation.DECIDE and not service.automation_basis:
-        errors["automation_basis"] = _(
-            "Automated decisions need the provision that allows them."
+        # The admin shows a translated field once per language: the error goes
+        # on the default language's field, which is the one that must be filled.
+        field = build_localized_fieldname(
+            "automation_basis", mt_settings.DEFAULT_LANGUAGE
         )
+        errors[field] = _("Automated decisions need the provision that allows them.")
     steps = {
         step.key: step for step in Step.objects.filter(process_id=service.process_id)
     }

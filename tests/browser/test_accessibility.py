@@ -121,3 +121,53 @@ def test_staff_workspace_has_no_axe_violations(page, live_server, demo):
     for summary in page.locator("details.staff-action > summary").all():
         summary.click()
     check(page)
+
+
+@pytest.mark.parametrize("language", ["sv", "da", "en"])
+def test_a_decision_and_its_appeal_have_no_axe_violations(
+    page, live_server, demo, language
+):
+    from medborg.cases import services
+    from medborg.catalog.models import Service
+
+    service = Service.objects.get(slug="bulky-waste-collection")
+    submission = services.submit_case(
+        service=service,
+        answers={"waste-type": "furniture", "item-count": 9, "volume-m3": 12},
+        latitude=56.8777,
+        longitude=14.8091,
+        address="Storgatan 1",
+        language=language,
+    )
+    use_language(page, live_server, language)
+    page.goto(f"/track/{submission.token}/")
+    assert page.locator("[data-field=explanation]").inner_text().count("12") == 1
+    check(page)
+    page.locator("form[action$='/appeal/'] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("#id_appeal-text").is_visible()
+    check(page)  # the appeal was empty: the error summary is shown
+    page.fill("#id_appeal-text", "It is less than 10 m³.")
+    page.locator("form[action$='/appeal/'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/track/[^/]+/$"))
+    assert page.locator("form[action$='/appeal/']").count() == 0
+    check(page)
+
+
+def test_staff_decisions_have_no_axe_violations(page, live_server, demo):
+    from medborg.rules.models import Decision
+
+    use_language(page, live_server, "en")
+    page.goto("/staff/login/")
+    page.fill("#id_username", "caseworker")
+    page.fill("#id_password", "medborg-demo")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/staff/$"))
+    reference = Decision.objects.filter(kind="recommendation").first().case.reference
+    page.goto(f"/staff/cases/{reference}/")
+    for summary in page.locator("details.staff-action > summary").all():
+        summary.click()
+    check(page)
+    page.goto(f"/staff/cases/{reference}/decisions/")
+    assert page.locator("[data-replay=same]").count() == 1
+    check(page)

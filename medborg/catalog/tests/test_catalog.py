@@ -82,6 +82,8 @@ def service_form(service, questions):
         "max_photos": 3,
         "max_photo_mb": 5,
         "position": 0,
+        "automation": "off",
+        "appeal_days": 21,
         "questions-TOTAL_FORMS": len(questions),
         "questions-INITIAL_FORMS": 0,
         "questions-MIN_NUM_FORMS": 0,

@@ -311,7 +311,7 @@ def test_automation_settings_are_checked_against_the_process(made):
     service.approve_step = "collected"
     with pytest.raises(ValidationError) as raised:
         service.full_clean()
-    assert set(raised.value.message_dict) == {"automation_basis", "approve_step"}
+    assert set(raised.value.message_dict) == {"automation_basis_sv", "approve_step"}
 
 
 def test_dmn_evaluate_prints_each_decision(capsys):

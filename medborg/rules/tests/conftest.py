@@ -1,0 +1,31 @@
+"""Fixtures for the decision table admin and what-if tests."""
+
+from pathlib import Path
+
+from django.core.management import call_command
+
+import pytest
+
+from medborg.catalog.models import Service
+
+DEMO_TABLES = Path(__file__).parents[2] / "catalog" / "demo" / "tables"
+
+
+@pytest.fixture
+def demo(db, capsys):
+    """The demo municipality: services with tables, sample cases with decisions."""
+    call_command("load_demo")
+    return capsys.readouterr().out
+
+
+@pytest.fixture
+def bulky(demo):
+    """The bulky waste service, which decides automatically by its table."""
+    return Service.objects.select_related("decision_table").get(
+        slug="bulky-waste-collection"
+    )
+
+
+@pytest.fixture
+def bulky_xml():
+    return (DEMO_TABLES / "bulky-waste.dmn").read_bytes()
