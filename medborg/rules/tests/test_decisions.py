@@ -374,3 +374,19 @@ def test_dmn_evaluate_exits_2_on_anything_unsupported(capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert 'hit policy "RULE ORDER"' in captured.err
+
+
+def test_upload_refuses_another_services_key_and_non_utf8(made):
+    other = Service.objects.get(slug="outdoor-seating-permit")
+    seating = (demo.TABLES / "outdoor-seating.dmn").read_bytes()
+    with pytest.raises(services.TableRefused, match="another service"):
+        services.upload_table(service=other, key="bulky-waste", xml=seating, by=None)
+    xml = (demo.TABLES / "bulky-waste.dmn").read_bytes()
+    service = Service.objects.get(slug="bulky-waste-collection")
+    latin1 = xml.decode().replace("Vi hämtar", "Vi hamtar").encode("utf-8")
+    latin1 = latin1.replace(
+        b"Bulky waste booking", "Grovavfall bokning ö".encode("latin-1")
+    )
+    with pytest.raises(services.dmn.UnsupportedDMN):
+        services.upload_table(service=service, key="bulky-waste", xml=latin1, by=None)
+    assert service.decision_tables.count() == 1
