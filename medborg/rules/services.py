@@ -6,6 +6,7 @@ step commit together or not at all. A stored decision keeps everything needed
 to replay it: the table version (by content hash) and the exact inputs.
 """
 
+import logging
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from medborg.cases.lifecycle import InvalidMove, Status, is_open
 from medborg.cases.models import Case, CaseEvent
-from medborg.cases.services.common import locked, save_change
+from medborg.cases.services.common import locked, resume_clock, save_change
 from medborg.cases.services.workflow import StepNotAllowed, _enter_step, _event
 from medborg.rules import dmn, feel, guardrails
 from medborg.rules.evaluate import (
@@ -38,6 +39,8 @@ from medborg.rules.selectors import (
     parsed,
     value_labels,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class TableRefused(ValueError):
@@ -272,8 +275,16 @@ def decide_case(*, case: Case, now, by=None) -> Decision:
     table_row = service.decision_table
     result = run_table(table_row, case_values(case, today=timezone.localdate(now)))
     outcome, reasons = outcome_of(result)
-    kind = _kind(service, outcome)
-    binding = kind == Decision.Kind.DECISION
+    kind, target = _kind(service, outcome), None
+    if kind == Decision.Kind.DECISION:
+        try:
+            target = _target_step(case, outcome)
+        except StepNotAllowed:
+            # The process no longer allows the move the settings name: a case
+            # worker decides instead, and the submission still succeeds.
+            logger.warning("decision step missing case=%s", case.reference)
+            kind = Decision.Kind.REFERRAL
+    binding = target is not None
     decision = Decision.objects.create(
         case=case,
         kind=kind,
@@ -305,7 +316,7 @@ def decide_case(*, case: Case, now, by=None) -> Decision:
         automated=True,
     )
     if binding:
-        _move(case, _target_step(case, outcome), now, by, decision)
+        _move(case, target, now, by, decision)
     return decision
 
 
@@ -417,6 +428,8 @@ def appeal_decision(*, case: Case, text: str) -> CaseEvent:
     if case.status == Status.CLOSED:
         case.status = Status.REOPENED
         case.closed_at = None
+    if case.on_hold_since:
+        resume_clock(case, now)
     key = case.service.decision_step
     steps = case.process.steps.order_by("position")
     step = steps.filter(key=key).first() if key else steps.first()

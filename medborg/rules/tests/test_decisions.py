@@ -390,3 +390,14 @@ def test_upload_refuses_another_services_key_and_non_utf8(made):
     with pytest.raises(services.dmn.UnsupportedDMN):
         services.upload_table(service=service, key="bulky-waste", xml=latin1, by=None)
     assert service.decision_tables.count() == 1
+
+
+def test_a_decision_the_process_no_longer_allows_becomes_a_referral(made):
+    Service.objects.filter(slug="bulky-waste-collection").update(
+        approve_step="collected"
+    )
+    submission = book(2)
+    decision = Decision.objects.get(case=submission.case)
+    assert (decision.kind, decision.outcome) == ("referral", "approve")
+    submission.case.refresh_from_db()
+    assert submission.case.step.key == "received"
