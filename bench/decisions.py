@@ -22,7 +22,6 @@ import json
 import os
 import platform
 import random
-import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -379,19 +378,9 @@ def worker(task: str, options: dict) -> None:
 
 
 def call_worker(env: dict, task: str, timeout: int = 900, **options) -> dict:
-    result = subprocess.run(
-        [sys.executable, str(Path(__file__)), "--worker", task, json.dumps(options)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+    return staff.run_worker(
+        Path(__file__), "BENCH_DECISIONS", env, task, timeout, **options
     )
-    lines = [x for x in result.stdout.splitlines() if x.startswith("BENCH_DECISIONS ")]
-    if result.returncode != 0 or not lines:
-        raise Skip(f"bench/decisions.py {task} failed: {result.stderr.strip()[-1500:]}")
-    return json.loads(lines[-1].removeprefix("BENCH_DECISIONS "))
 
 
 def dataset(url: str, count: int, rebuild: bool) -> dict:

@@ -476,9 +476,12 @@ def worker(task: str, options: dict) -> None:
 # Orchestration: no Django in this process, as in bench/run.py ------------------------
 
 
-def call_worker(env: dict, task: str, timeout: int = 900, **options) -> dict:
+def run_worker(
+    script: Path, marker: str, env: dict, task: str, timeout: int, **options
+):
+    """Run ``script --worker task`` and return the JSON it printed after ``marker``."""
     result = subprocess.run(
-        [sys.executable, str(Path(__file__)), "--worker", task, json.dumps(options)],
+        [sys.executable, str(script), "--worker", task, json.dumps(options)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -486,10 +489,14 @@ def call_worker(env: dict, task: str, timeout: int = 900, **options) -> dict:
         timeout=timeout,
         check=False,
     )
-    lines = [x for x in result.stdout.splitlines() if x.startswith("BENCH_STAFF ")]
+    lines = [x for x in result.stdout.splitlines() if x.startswith(f"{marker} ")]
     if result.returncode != 0 or not lines:
-        raise Skip(f"bench/staff.py {task} failed: {result.stderr.strip()[-1500:]}")
-    return json.loads(lines[-1].removeprefix("BENCH_STAFF "))
+        raise Skip(f"{script.name} {task} failed: {result.stderr.strip()[-1500:]}")
+    return json.loads(lines[-1].removeprefix(f"{marker} "))
+
+
+def call_worker(env: dict, task: str, timeout: int = 900, **options) -> dict:
+    return run_worker(Path(__file__), "BENCH_STAFF", env, task, timeout, **options)
 
 
 def database_exists(url: str) -> bool:
