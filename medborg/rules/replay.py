@@ -9,9 +9,8 @@ however many decisions there are.
 from dataclasses import dataclass, field
 
 from medborg.rules import dmn
-from medborg.rules.evaluate import as_json
 from medborg.rules.models import Decision, DecisionTable
-from medborg.rules.services import run_table
+from medborg.rules.services import run_table, stored_fields
 
 CHUNK = 2000
 
@@ -41,13 +40,9 @@ def _stored(row: dict) -> dict:
 
 
 def _replayed(table: DecisionTable, inputs: dict, digest: str) -> dict:
-    result = as_json(run_table(table, inputs))
-    return {
-        "table_hash": digest,
-        "matched_rules": result["matched_rules"],
-        "outputs": result["outputs"],
-        "problem": result["problem"] or "",
-    }
+    fields = stored_fields(run_table(table, inputs))
+    del fields["inputs"]
+    return {"table_hash": digest, **fields}
 
 
 def replay_one(decision: Decision) -> Difference | None:

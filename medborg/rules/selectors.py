@@ -92,10 +92,15 @@ def appealable(case, now=None) -> Decision | None:
     now = now or timezone.now()
     if decision is None or not decision.is_binding or decision.appeal_until < now:
         return None
-    already = CaseEvent.objects.filter(
-        case=case, kind=CaseEvent.Kind.APPEALED, data__decision=decision.pk
-    )
-    return None if already.exists() else decision
+    return None if was_appealed(decision) else decision
+
+
+def was_appealed(decision: Decision) -> bool:
+    return CaseEvent.objects.filter(
+        case_id=decision.case_id,
+        kind=CaseEvent.Kind.APPEALED,
+        data__decision=decision.pk,
+    ).exists()
 
 
 def _in(texts: dict, language: str) -> str:
@@ -118,9 +123,7 @@ def citizen_decision(case, language: str) -> dict | None:
     )
     if decision is None:
         return None
-    appealed = CaseEvent.objects.filter(
-        case=case, kind=CaseEvent.Kind.APPEALED, data__decision=decision.pk
-    ).exists()
+    appealed = was_appealed(decision)
     return {
         "outcome": decision.outcome,
         "outcome_label": decision.get_outcome_display(),

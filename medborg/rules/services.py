@@ -26,6 +26,7 @@ from medborg.rules import dmn, feel, guardrails
 from medborg.rules.evaluate import (
     InputError,
     Result,
+    as_json,
     coerce_inputs,
     evaluate,
     explain,
@@ -293,7 +294,7 @@ def decide_case(*, case: Case, now, by=None) -> Decision:
         table=table_row,
         table_hash=table_row.content_hash,
         table_version=table_row.version,
-        **_stored(result),
+        **stored_fields(result),
         explanation=explanations(parsed(table_row), result, service),
         automated=True,
         legal_basis=_legal_basis(service, automated=binding),
@@ -320,9 +321,8 @@ def decide_case(*, case: Case, now, by=None) -> Decision:
     return decision
 
 
-def _stored(result: Result) -> dict:
-    from medborg.rules.evaluate import as_json
-
+def stored_fields(result: Result) -> dict:
+    """The Decision fields that record ``result``; replay compares the same."""
     stored = as_json(result)
     return {
         "inputs": stored["inputs"],
