@@ -523,15 +523,7 @@ def main(argv=None) -> int:
     log(f"evaluation: {len(RULES)} rules, {EVALUATIONS} inputs, best of {ROUNDS}")
     results["evaluation"] = measure_evaluation()
     results["replay"] = measure_replay(args.rebuild, results["versions"])
-    finished = datetime.now(UTC)
-    results["finished_at"] = finished.isoformat(timespec="seconds")
-    results["machine"]["load_average_at_end"] = list(os.getloadavg())
-    results["duration"] = figure(round((finished - started).total_seconds()), "s")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print()
-    print(table(results))
-    print(f"\nResults: {RESULTS.relative_to(ROOT)} ({results['duration']['value']} s)")
+    run.finish(results, started, RESULTS, table)
     return 0
 
 

@@ -87,6 +87,21 @@ def log(text: str) -> None:
     print(f"[bench] {text}", flush=True)
 
 
+def finish(results: dict, started, path: Path, render, summarize=None) -> None:
+    """Stamp the end of a run, write its JSON to ``path`` and print its table."""
+    finished = datetime.now(UTC)
+    results["finished_at"] = finished.isoformat(timespec="seconds")
+    results["machine"]["load_average_at_end"] = list(os.getloadavg())
+    results["duration"] = figure(round((finished - started).total_seconds()), "s")
+    if summarize is not None:
+        results["goals"] = summarize(results)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print()
+    print(render(results))
+    print(f"\nResults: {path.relative_to(ROOT)} ({results['duration']['value']} s)")
+
+
 def figure(value, unit: str, goal: dict | None = None) -> dict:
     """A number with its unit and, if it has one, its goal and whether it met it."""
     entry = {"value": value, "unit": unit, "goal": None, "met": None}
@@ -677,16 +692,7 @@ def main() -> int:
         results["databases"][name] = bench_database(
             wrk, name, DATABASE_URLS[name], run_versions
         )
-    finished = datetime.now(UTC)
-    results["finished_at"] = finished.isoformat(timespec="seconds")
-    results["machine"]["load_average_at_end"] = list(os.getloadavg())
-    results["duration"] = figure(round((finished - started).total_seconds()), "s")
-    results["goals"] = goal_summary(results)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print()
-    print(table(results))
-    print(f"\nResults: {RESULTS.relative_to(ROOT)} ({results['duration']['value']} s)")
+    finish(results, started, RESULTS, table, summarize=goal_summary)
     measured = [r for r in results["databases"].values() if r["status"] == "measured"]
     return 0 if measured else 1
 

@@ -840,15 +840,7 @@ def main(argv=None) -> int:
     except Skip as exc:
         log(f"skipped: {exc}")
         results["reason"] = str(exc)
-    finished = datetime.now(UTC)
-    results["finished_at"] = finished.isoformat(timespec="seconds")
-    results["machine"]["load_average_at_end"] = list(os.getloadavg())
-    results["duration"] = figure(round((finished - started).total_seconds()), "s")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print()
-    print(table(results))
-    print(f"\nResults: {RESULTS.relative_to(ROOT)} ({results['duration']['value']} s)")
+    run.finish(results, started, RESULTS, table)
     return 0
 
 
