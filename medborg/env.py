@@ -132,6 +132,19 @@ VARIABLES = {
             "before it is answered 429.",
         ),
         Variable(
+            "MEDBORG_API_KEY_RATE",
+            "600/m",
+            "How many requests one API key may make by default, e.g. `600/m`; more "
+            "are answered 429. A key's own rate, set in the admin, overrides it.",
+        ),
+        Variable(
+            "MEDBORG_OPEN311_JURISDICTION",
+            "",
+            "The Open311 `jurisdiction_id` this site answers to, e.g. `vaxjo.se`. "
+            "Empty: the host of `MEDBORG_BASE_URL`. Requests naming another "
+            "jurisdiction are answered 404.",
+        ),
+        Variable(
             "MEDBORG_SUBMIT_RATE",
             "30/h",
             "How many forms one address may send, e.g. `30/h`; more are answered "

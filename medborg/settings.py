@@ -28,11 +28,16 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "medborg.accounts",
     "medborg.processes",
     "medborg.catalog",
     "medborg.cases",
     "medborg.rules",
+    "medborg.api",
+    "medborg.open311",
     "medborg.web",
 ]
 
@@ -253,6 +258,13 @@ SILENCED_SYSTEM_CHECKS = [] if PRODUCTION else ["django_ratelimit.W001"]
 
 # Medborg -----------------------------------------------------------------------------
 
+
+def _host(url):
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or ""
+
+
 MUNICIPALITY_NAME = env.value("MEDBORG_MUNICIPALITY_NAME")
 BASE_URL = env.value("MEDBORG_BASE_URL").rstrip("/")
 REFERENCE_PREFIX = env.reference_prefix("MEDBORG_REFERENCE_PREFIX")
@@ -268,6 +280,37 @@ DUPLICATE_RADIUS_METRES = env.as_int("MEDBORG_DUPLICATE_RADIUS")
 DUPLICATE_WINDOW_DAYS = env.as_int("MEDBORG_DUPLICATE_WINDOW")
 DUE_SOON_WORKING_DAYS = env.as_int("MEDBORG_DUE_SOON")
 PROTECTED_CHARACTERISTICS = env.as_list("MEDBORG_PROTECTED_INPUTS")
+API_KEY_RATE = env.value("MEDBORG_API_KEY_RATE")
+OPEN311_JURISDICTION = env.value("MEDBORG_OPEN311_JURISDICTION") or (_host(BASE_URL))
+
+# API ---------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "medborg.api.authentication.ApiKeyAuthentication"
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["medborg.api.permissions.HasScope"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "medborg.api.pagination.StablePagination",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "EXCEPTION_HANDLER": "medborg.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Medborg API",
+    "DESCRIPTION": (
+        "Public, read-only access to the service catalog and public cases; with a "
+        "key, creating and following cases. See docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 LOGGING = {
     "version": 1,

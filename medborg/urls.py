@@ -6,5 +6,7 @@ urlpatterns = [
     path("", include("medborg.cases.urls")),
     path("", include("medborg.web.urls")),
     path("staff/", include("medborg.cases.staff_urls")),
+    path("open311/", include("medborg.open311.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("medborg.api.urls")),
 ]

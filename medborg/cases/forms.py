@@ -63,6 +63,10 @@ def _question_field(question: Question) -> forms.Field:
             **common,
         )
     choices = [(choice.value, choice.label) for choice in question.choices.all()]
+    if kind == Question.Kind.MULTI_CHOICE:
+        return forms.MultipleChoiceField(
+            choices=choices, widget=forms.CheckboxSelectMultiple, **common
+        )
     widget = forms.RadioSelect if len(choices) <= 6 else forms.Select
     if widget is forms.Select:
         choices = [("", _("Choose…")), *choices]
@@ -220,5 +224,5 @@ class CaseForm(forms.Form):
         return {
             name.removeprefix(QUESTION_PREFIX): _json_value(self.cleaned_data[name])
             for name in self.question_fields
-            if self.cleaned_data.get(name) not in (None, "")
+            if self.cleaned_data.get(name) not in (None, "", [])
         }

@@ -62,6 +62,37 @@ class Case(models.Model):
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     address = models.CharField(_("address or place"), max_length=300, blank=True)
     contact_email = models.EmailField(_("e-mail for updates"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("Free text sent with the case (Open311, API); never public."),
+    )
+    public_description = models.TextField(
+        _("published description"),
+        blank=True,
+        help_text=_(
+            "What staff chose to publish of the description, without personal data."
+        ),
+    )
+    media_url = models.URLField(
+        _("link to media"),
+        max_length=2000,
+        blank=True,
+        help_text=_("Sent by an app; stored as a link, never fetched by the server."),
+    )
+    media_public = models.BooleanField(
+        _("link to media published"),
+        default=False,
+        help_text=_("Staff checked that the linked media may be shown publicly."),
+    )
+    api_key = models.ForeignKey(
+        "api.ApiKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("sent by client application"),
+    )
     language = models.CharField(_("citizen's language"), max_length=8, default="sv")
     team = models.ForeignKey(
         "accounts.Team",
@@ -170,6 +201,7 @@ class CaseEvent(models.Model):
         REFERRED = "case.referred", _("Referred")
         REOPENED = "case.reopened", _("Reopened")
         RATED = "case.rated", _("Satisfaction given")
+        PUBLISHED = "case.published", _("Published for everyone")
         MAILED = "citizen.mailed", _("E-mail sent to the citizen")
         DECISION_MADE = "decision.made", _("Decided automatically")
         DECISION_RECOMMENDED = "decision.recommended", _("Recommendation made")

@@ -185,9 +185,10 @@ def answer_text(question, value) -> str:
         return ""
     if question.kind == "yes_no":
         return _("Yes") if value else _("No")
-    if question.kind == "choice":
+    if question.kind in {"choice", "multi_choice"}:
         labels = {choice.value: choice.label for choice in question.choices.all()}
-        return labels.get(value, str(value))
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(item, str(item)) for item in values)
     return str(value)
 
 

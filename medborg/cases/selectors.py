@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 
 from medborg.cases import tokens
 from medborg.cases.lifecycle import OPEN
@@ -64,6 +64,81 @@ def case_version_for_token(token: str) -> tuple[int, int] | None:
 def public_timeline(case: Case) -> list[CaseEvent]:
     return list(
         case.events.filter(is_public=True).select_related("actor").order_by("at", "id")
+    )
+
+
+def _translated(field: str) -> list[str]:
+    return [field, *(f"{field}_{code}" for code, _name in settings.LANGUAGES)]
+
+
+# A service row carries its help texts in three languages (about 10 kB): a list
+# of a thousand cases must not fetch it a thousand times.
+PUBLISHED_FIELDS = [
+    "reference",
+    "status",
+    "process",
+    "submitted_at",
+    "updated_at",
+    "due_at",
+    "latitude",
+    "longitude",
+    "address",
+    "public_description",
+    "media_url",
+    "media_public",
+    "duplicate_of",
+    "service__code",
+    "service__publicity",
+    *(f"service__{name}" for name in _translated("name")),
+    "team__name",
+    "step__key",
+    *(f"step__{name}" for name in _translated("name")),
+    *(f"step__{name}" for name in _translated("public_description")),
+]
+
+
+def published_cases():
+    """Cases anyone may see (their service is not hidden), newest first.
+
+    Each carries ``status_note``, the latest message staff published, and
+    ``public_photo_id``, its first published photo, as annotations, so a list
+    costs one query.
+    """
+    published = CaseEvent.objects.filter(
+        case=OuterRef("pk"), is_public=True, data__published=True
+    ).order_by("-at", "-id")
+    photos = Attachment.objects.filter(case=OuterRef("pk"), is_public=True).order_by(
+        "position", "id"
+    )
+    return (
+        Case.objects.exclude(service__publicity="hidden")
+        .select_related("service", "team", "step")
+        .only(*PUBLISHED_FIELDS)
+        .annotate(
+            status_note=Subquery(published.values("message")[:1]),
+            public_photo_id=Subquery(photos.values("pk")[:1]),
+        )
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def published_case(reference: str) -> Case | None:
+    """One case anyone may see, by reference, or None."""
+    return published_cases().filter(reference=reference).first()
+
+
+def published_events(case: Case) -> list[CaseEvent]:
+    """The events behind a published case's open timeline (see publication)."""
+    return list(case.events.filter(is_public=True).order_by("at", "id"))
+
+
+def public_photo(photo_id: int) -> Attachment | None:
+    """A photo staff published, of a case anyone may see, or None."""
+    return (
+        Attachment.objects.filter(pk=photo_id, is_public=True)
+        .exclude(case__service__publicity="hidden")
+        .exclude(case=None)
+        .first()
     )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from medborg.accounts.models import Team
 from medborg.cases.inbox import SORTS, Selection
+from medborg.cases.models import Attachment
 from medborg.cases.services.workflow import MAX_EXTENSION_DAYS
 from medborg.processes.models import Step
 
@@ -122,10 +123,50 @@ class MoveForm(CaseActionForm):
     public_message = _text(
         _("Message to the citizen (optional)"), required=False, help_text=PUBLIC_HINT
     )
+    publish_message = forms.BooleanField(
+        label=_("Also publish the message for everyone"),
+        help_text=_(
+            "It then appears in Open311 and the public API. Write no personal data."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args, steps, **kwargs):
         super().__init__(*args, **kwargs)
         _offer_steps(self.fields["step"], steps, blank=True)
+
+
+class PublishForm(CaseActionForm):
+    prefix = "publish"
+
+    public_description = _text(
+        _("Published description"),
+        required=False,
+        max_length=4000,
+        help_text=_(
+            "Shown to everyone with the case. Rewrite the citizen's text without "
+            "names, contact details or anything else personal. Empty: nothing."
+        ),
+    )
+    media_public = forms.BooleanField(
+        label=_("Publish the link to media sent with the case"), required=False
+    )
+    photos = forms.ModelMultipleChoiceField(
+        queryset=Attachment.objects.none(),
+        label=_("Published photos"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only photos that show no people, number plates or homes."),
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].queryset = case.attachments.all()
+        self.fields["photos"].label_from_instance = lambda photo: (
+            _("Photo %(number)s") % {"number": photo.position + 1}
+        )
+        if not case.media_url:
+            del self.fields["media_public"]
 
 
 class NoteForm(forms.Form):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from medborg.cases import staff_views
+from medborg.cases import publication_views, staff_views
 from medborg.rules import staff_views as decision_views
 
 app_name = "staff"
@@ -28,6 +28,7 @@ urlpatterns = [
     path("cases/<str:reference>/duplicate/", staff_views.duplicate, name="duplicate"),
     path("cases/<str:reference>/refer/", staff_views.refer, name="refer"),
     path("cases/<str:reference>/reopen/", staff_views.reopen, name="reopen"),
+    path("cases/<str:reference>/publish/", publication_views.publish, name="publish"),
     path("cases/<str:reference>/decide/", decision_views.decide, name="decide"),
     path(
         "cases/<str:reference>/decisions/",

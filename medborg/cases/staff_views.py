@@ -29,6 +29,7 @@ from medborg.cases.staff_forms import (
     InboxFilterForm,
     MoveForm,
     NoteForm,
+    PublishForm,
     ReferForm,
     ReopenForm,
     RequestInformationForm,
@@ -133,6 +134,15 @@ def _forms(case, user, bound):
         "duplicate_form": DuplicateForm(initial=state),
         "refer_form": ReferForm(initial=state, case=case),
         "reopen_form": ReopenForm(initial=state, steps=selectors.reopen_steps(case)),
+        "publish_form": PublishForm(
+            initial={
+                **state,
+                "public_description": case.public_description,
+                "media_public": case.media_public,
+                "photos": [p.pk for p in case.attachments.all() if p.is_public],
+            },
+            case=case,
+        ),
     }
     forms.update(bound)
     return forms
@@ -274,6 +284,7 @@ def move(request, reference):
             case=case,
             step=data["step"],
             public_message=data["public_message"],
+            publish_message=data["publish_message"],
             by=request.user,
             expected_state=data["state"],
         ),

@@ -5,6 +5,7 @@ from medborg.cases import citizen_views, views
 app_name = "cases"
 urlpatterns = [
     path("services/<slug:slug>/", views.new_case, name="new"),
+    path("photos/<int:photo_id>.jpg", views.public_photo, name="public_photo"),
     path("track/<str:token>/", views.track, name="track"),
     path("track/<str:token>/receipt/", views.receipt, name="receipt"),
     path("track/<str:token>/status.json", views.status_json, name="status"),

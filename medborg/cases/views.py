@@ -250,3 +250,14 @@ def photo(request, token, photo_id, size="full"):
     attachment = get_object_or_404(Attachment, case_id=case_pk, pk=photo_id)
     file = attachment.thumbnail if size == "thumbnail" else attachment.image
     return _private(FileResponse(file.open("rb"), content_type="image/jpeg"))
+
+
+@require_safe
+def public_photo(request, photo_id):
+    """A photo staff published, for Open311's media_url and the public API."""
+    attachment = selectors.public_photo(photo_id)
+    if attachment is None:
+        raise Http404
+    response = FileResponse(attachment.image.open("rb"), content_type="image/jpeg")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response

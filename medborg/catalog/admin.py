@@ -9,6 +9,8 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from medborg.catalog.models import Category, Choice, Question, Service, Zone
 
+CHOICE_KINDS = {Question.Kind.CHOICE, Question.Kind.MULTI_CHOICE}
+
 
 class QuestionFormSet(BaseInlineFormSet):
     """Check the question list as a whole; Django's own check catches duplicate keys."""
@@ -19,7 +21,7 @@ class QuestionFormSet(BaseInlineFormSet):
             if not form.cleaned_data or form.cleaned_data.get("DELETE"):
                 continue
             question = form.instance
-            is_choice = form.cleaned_data.get("kind") == Question.Kind.CHOICE
+            is_choice = form.cleaned_data.get("kind") in CHOICE_KINDS
             if (
                 is_choice
                 and self.instance.is_active
@@ -83,7 +85,7 @@ class ServiceAdmin(TranslationAdmin):
         ),
         (
             gettext_lazy("What the form asks"),
-            {"fields": ["location", "max_photos", "max_photo_mb"]},
+            {"fields": ["location", "publicity", "max_photos", "max_photo_mb"]},
         ),
         (
             gettext_lazy("Automated decisions"),
@@ -122,9 +124,9 @@ class ChoiceFormSet(BaseInlineFormSet):
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
-        if self.instance.kind == Question.Kind.CHOICE and len(kept) < 2:
+        if self.instance.has_choices and len(kept) < 2:
             raise ValidationError(_("A choice question needs at least two choices."))
-        if self.instance.kind != Question.Kind.CHOICE and kept:
+        if not self.instance.has_choices and kept:
             raise ValidationError(_("Only choice questions have choices."))
 
 

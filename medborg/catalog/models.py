@@ -68,6 +68,11 @@ class Service(models.Model):
         REPORT = "report", _("Report")
         APPLICATION = "application", _("Application")
 
+    class Publicity(models.TextChoices):
+        HIDDEN = "hidden", _("Not public: only the citizen and staff see the cases")
+        AREA = "area", _("Public, with the place rounded to about 100 m, no address")
+        EXACT = "exact", _("Public, with the exact place: reports about public places")
+
     class Location(models.TextChoices):
         NONE = "none", _("Not asked")
         OPTIONAL = "optional", _("Optional")
@@ -125,6 +130,17 @@ class Service(models.Model):
         max_length=10,
         choices=Location.choices,
         default=Location.NONE,
+    )
+    publicity = models.CharField(
+        _("public cases"),
+        max_length=10,
+        choices=Publicity.choices,
+        default=Publicity.HIDDEN,
+        help_text=_(
+            "Whether this service's cases appear in Open311, the public API and "
+            "on maps, and how exactly their place is shown. Free text and photos "
+            "appear only once staff publish them."
+        ),
     )
     max_photos = models.PositiveSmallIntegerField(
         _("photos allowed"),
@@ -210,6 +226,7 @@ class Question(models.Model):
         TEXT = "text", _("Short text")
         LONG_TEXT = "long_text", _("Long text")
         CHOICE = "choice", _("Choice")
+        MULTI_CHOICE = "multi_choice", _("Several choices")
         NUMBER = "number", _("Number")
         DATE = "date", _("Date")
         YES_NO = "yes_no", _("Yes or no")
@@ -247,6 +264,10 @@ class Question(models.Model):
 
     def __str__(self):
         return self.label
+
+    @property
+    def has_choices(self):
+        return self.kind in {self.Kind.CHOICE, self.Kind.MULTI_CHOICE}
 
     def clean(self):
         errors = {}

@@ -26,10 +26,17 @@ def input_name(question_key: str) -> str:
 
 
 def bindable(service) -> dict[str, str]:
-    """Every name a table for ``service`` may use as an input, with what it is."""
+    """Every name a table for ``service`` may use as an input, with what it is.
+
+    Several-choice answers are lists, which FEEL unary tests cannot compare:
+    a table may not use them.
+    """
+    questions = Question.objects.filter(service=service).exclude(
+        kind=Question.Kind.MULTI_CHOICE
+    )
     names = {
         input_name(question.key): f"answer to “{question.label}” ({question.kind})"
-        for question in Question.objects.filter(service=service).order_by("position")
+        for question in questions.order_by("position")
     }
     return {**names, **DERIVED}
 

@@ -11,6 +11,7 @@ from medborg.cases.services.citizen import (
     rate_case,
 )
 from medborg.cases.services.common import StaleCase, state_of
+from medborg.cases.services.publishing import publish_case
 from medborg.cases.services.submission import (
     Submission,
     SubmissionKeyReused,
@@ -52,6 +53,7 @@ __all__ = [
     "mark_duplicate",
     "move_case",
     "move_case_to_step",
+    "publish_case",
     "purge_pending_photos",
     "rate_case",
     "refer_case",

@@ -50,8 +50,16 @@ def _next_reference(now) -> str:
     return f"{prefix}-{year}-{counter.last_number:06d}"
 
 
+# Left out of the digest when empty, so that digests of forms sent before these
+# fields existed still match a retry.
+OPTIONAL_FIELDS = ("description", "media_url")
+
+
 def _digest(service, fields: dict) -> str:
     content = {"service": service.pk, **fields}
+    for name in OPTIONAL_FIELDS:
+        if not content.get(name):
+            content.pop(name, None)
     return hashlib.sha256(
         json.dumps(content, sort_keys=True, cls=DjangoJSONEncoder).encode()
     ).hexdigest()
@@ -82,8 +90,11 @@ def submit_case(
     longitude: float | None = None,
     address: str = "",
     contact_email: str = "",
+    description: str = "",
+    media_url: str = "",
     language: str = "sv",
     channel: str = Channel.WEB,
+    api_key=None,
     submission_key: str | None = None,
     by=None,
 ) -> Submission:
@@ -94,7 +105,8 @@ def submit_case(
     and the same token; the same key with other content raises
     SubmissionKeyReused. Input is assumed validated by the caller's form or
     serializer. The tracking link is mailed after the commit when
-    ``contact_email`` is given.
+    ``contact_email`` is given. ``api_key`` is the client application that
+    sent the case (Open311, API); ``media_url`` is stored, never fetched.
     """
     fields = {
         "answers": answers,
@@ -102,6 +114,8 @@ def submit_case(
         "longitude": longitude,
         "address": address,
         "contact_email": contact_email,
+        "description": description,
+        "media_url": media_url,
     }
     digest = _digest(service, fields)
     if submission_key:
@@ -115,6 +129,7 @@ def submit_case(
             submission_digest=digest if submission_key else "",
             language=language,
             channel=channel,
+            api_key=api_key,
             by=by,
             **fields,
         )

@@ -94,9 +94,18 @@ def _outcome_step(case: Case, outcome: Outcome) -> Step | None:
 
 @transaction.atomic
 def move_case_to_step(
-    *, case: Case, step: Step, public_message: str = "", by, expected_state=None
+    *,
+    case: Case,
+    step: Step,
+    public_message: str = "",
+    publish_message: bool = False,
+    by,
+    expected_state=None,
 ) -> Case:
     """Move the case to a step its current step may move to.
+
+    ``publish_message`` shows the message to everyone (Open311's status_notes,
+    the public API), not only to the citizen.
 
     A case waiting for the citizen has its clock restarted first (staff went on
     without the answer). Raises StepNotAllowed for a move the process does not
@@ -124,6 +133,7 @@ def move_case_to_step(
             "status": case.status,
             "outcome": step.outcome,
             "resumed": resumed,
+            **({"published": True} if publish_message and public_message else {}),
         },
     )
     from medborg.rules import services as rules

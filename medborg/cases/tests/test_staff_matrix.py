@@ -91,6 +91,16 @@ MATRIX = {
         False,
         302,
     ),
+    "publish": (
+        "post",
+        "open",
+        lambda case, other: {
+            "publish-state": services.state_of(case),
+            "publish-public_description": "A deep pothole by the bus stop.",
+        },
+        False,
+        302,
+    ),
     "decisions": ("get", "open", None, False, 200),
     "decide": (
         "post",

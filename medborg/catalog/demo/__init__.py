@@ -160,6 +160,7 @@ def _services(data, teams, processes):
             deadline_days=spec["deadline_days"],
             reopen_days=spec["reopen_days"],
             location=spec["location"],
+            publicity=spec["publicity"],
             max_photos=spec["max_photos"],
             max_photo_mb=spec["max_photo_mb"],
             position=position,

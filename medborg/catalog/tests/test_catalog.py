@@ -79,6 +79,7 @@ def service_form(service, questions):
         "process": service.process_id,
         "deadline_days": 10,
         "location": "required",
+        "publicity": "area",
         "max_photos": 3,
         "max_photo_mb": 5,
         "position": 0,
