@@ -69,6 +69,94 @@ VARIABLES = {
             "MQTT broker for sensor readings, e.g. `mqtt://127.0.0.1:1883`.",
         ),
         Variable(
+            "MEDBORG_MQTT_TOPICS",
+            "medborg/sensors/+/readings,application/+/device/+/event/up",
+            "Comma-separated MQTT topic filters `mqtt_ingest` subscribes to "
+            "(QoS 1): Medborg's own JSON under "
+            "`medborg/sensors/<device>/readings`, ChirpStack v4 uplinks under "
+            "`application/<id>/device/<DevEUI>/event/up`.",
+        ),
+        Variable(
+            "MEDBORG_MQTT_CLIENT_ID",
+            "medborg-ingest",
+            "MQTT client id of `mqtt_ingest`; the broker keeps its persistent "
+            "session under this id, so each ingest process needs its own "
+            "(`mqtt_ingest --client-id`).",
+        ),
+        Variable(
+            "MEDBORG_MQTT_SHARE_GROUP",
+            "",
+            "Shared-subscription group (MQTT 5 `$share/<group>/…`) for several "
+            "ingest processes; empty: one process takes every message.",
+        ),
+        Variable(
+            "MEDBORG_INGEST_BATCH",
+            "200",
+            "How many MQTT messages `mqtt_ingest` commits in one transaction "
+            "before acknowledging them. At least 1.",
+            minimum=1,
+        ),
+        Variable(
+            "MEDBORG_INGEST_FLUSH_MS",
+            "50",
+            "The longest a received MQTT message waits for its batch to be "
+            "committed, in milliseconds. At least 1.",
+            minimum=1,
+        ),
+        Variable(
+            "MEDBORG_SENSOR_SILENCE_HOURS",
+            "26",
+            "A sensor that has sent nothing for this many hours is faulty (an "
+            "operator case is opened). At least 1.",
+            minimum=1,
+        ),
+        Variable(
+            "MEDBORG_READINGS_RAW_DAYS",
+            "365",
+            "Raw readings older than this many days are downsampled to one row "
+            "per sensor and day. At least 1.",
+            minimum=1,
+        ),
+        Variable(
+            "MEDBORG_BIN_REPORT_RADIUS",
+            "30",
+            "A citizen's report of an overfull bin joins the open emptying case"
+            " of the nearest bin within this many metres. At least 1.",
+            minimum=1,
+        ),
+        Variable(
+            "OSRM_URL",
+            "",
+            "OSRM server for road distances when planning routes, e.g. "
+            "`http://osrm.internal:5000`. Empty: great-circle distance times "
+            "`MEDBORG_ROAD_FACTOR`.",
+        ),
+        Variable(
+            "MEDBORG_ROAD_FACTOR",
+            "1.3",
+            "Road distance as a multiple of the great-circle distance, when "
+            "`OSRM_URL` is empty.",
+        ),
+        Variable(
+            "MEDBORG_TRUCK_SPEED_KMH",
+            "25",
+            "Average speed of a collection truck, km/h, for travel times "
+            "without OSRM. At least 1.",
+            minimum=1,
+        ),
+        Variable(
+            "MEDBORG_STOP_SECONDS",
+            "90",
+            "Time to empty one bin, in seconds. At least 1.",
+            minimum=1,
+        ),
+        Variable(
+            "MEDBORG_PLAN_SECONDS",
+            "10",
+            "How long the route planner searches, in seconds. At least 1.",
+            minimum=1,
+        ),
+        Variable(
             "EMAIL_URL",
             "consolemail://",
             "Outgoing mail: `smtp+tls://user:password@host:587`, `filemail:///path` or "
@@ -286,6 +374,18 @@ def as_int(name: str) -> int:
         raise ImproperlyConfigured(
             f"{name} must be a whole number{bound}, not {text!r}"
         )
+    return number
+
+
+def as_float(name: str) -> float:
+    """Return the variable as a positive number."""
+    text = value(name)
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is None or not number > 0 or number == float("inf"):
+        raise ImproperlyConfigured(f"{name} must be a positive number, not {text!r}")
     return number
 
 

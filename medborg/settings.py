@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "medborg.catalog",
     "medborg.cases",
     "medborg.rules",
+    "medborg.sensors",
+    "medborg.routing",
     "medborg.api",
     "medborg.open311",
     "medborg.web",
@@ -281,6 +283,20 @@ DUPLICATE_WINDOW_DAYS = env.as_int("MEDBORG_DUPLICATE_WINDOW")
 DUE_SOON_WORKING_DAYS = env.as_int("MEDBORG_DUE_SOON")
 PROTECTED_CHARACTERISTICS = env.as_list("MEDBORG_PROTECTED_INPUTS")
 API_KEY_RATE = env.value("MEDBORG_API_KEY_RATE")
+MQTT_URL = env.value("MQTT_URL")
+MQTT_TOPICS = env.as_list("MEDBORG_MQTT_TOPICS")
+MQTT_CLIENT_ID = env.value("MEDBORG_MQTT_CLIENT_ID")
+MQTT_SHARE_GROUP = env.value("MEDBORG_MQTT_SHARE_GROUP")
+INGEST_BATCH = env.as_int("MEDBORG_INGEST_BATCH")
+INGEST_FLUSH_MS = env.as_int("MEDBORG_INGEST_FLUSH_MS")
+SENSOR_SILENCE_HOURS = env.as_int("MEDBORG_SENSOR_SILENCE_HOURS")
+READINGS_RAW_DAYS = env.as_int("MEDBORG_READINGS_RAW_DAYS")
+BIN_REPORT_RADIUS_METRES = env.as_int("MEDBORG_BIN_REPORT_RADIUS")
+OSRM_URL = env.value("OSRM_URL").rstrip("/")
+ROAD_FACTOR = env.as_float("MEDBORG_ROAD_FACTOR")
+TRUCK_SPEED_KMH = env.as_int("MEDBORG_TRUCK_SPEED_KMH")
+STOP_SECONDS = env.as_int("MEDBORG_STOP_SECONDS")
+PLAN_SECONDS = env.as_int("MEDBORG_PLAN_SECONDS")
 OPEN311_JURISDICTION = env.value("MEDBORG_OPEN311_JURISDICTION") or (_host(BASE_URL))
 
 # API ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     TEAMLEAD = "teamlead", _("Team lead")
     SERVICEADMIN = "serviceadmin", _("Service administrator")
     OPERATOR = "operator", _("Operator")
+    DRIVER = "driver", _("Driver")
     DATASTEWARD = "datasteward", _("Data steward")
     SYSADMIN = "sysadmin", _("System administrator")
 
@@ -30,6 +31,28 @@ _PROCESSES = [
     for model in ("process", "step")
     for action in ("add", "change", "delete", "view")
 ]
+
+_CRUD = ("add", "change", "delete", "view")
+# Operators keep the bins, sensors and fleet, watch readings and plan routes.
+_OPERATING = (
+    [f"sensors.{action}_{model}" for model in ("bin", "device") for action in _CRUD]
+    + [
+        f"routing.{action}_{model}"
+        for model in ("depot", "vehicle")
+        for action in _CRUD
+    ]
+    + [
+        "sensors.view_reading",
+        "sensors.view_quarantinedreading",
+        "sensors.delete_quarantinedreading",
+        "sensors.view_bincase",
+        "routing.add_routeplan",
+        "routing.view_routeplan",
+        "routing.view_route",
+        "routing.view_stop",
+        "routing.change_stop",
+    ]
+)
 
 _DECIDING = ["rules.view_decision", "rules.override_decision"]
 
@@ -49,7 +72,9 @@ PERMISSIONS = {
     + [f"catalog.{action}_zone" for action in ("add", "change", "delete", "view")]
     + [f"rules.{action}_decisiontable" for action in ("add", "change", "view")]
     + ["rules.view_decision", "accounts.view_team"],
-    Role.OPERATOR: [],
+    Role.OPERATOR: _OPERATING,
+    # A driver sees the day's routes and marks each stop emptied or skipped.
+    Role.DRIVER: ["routing.view_route", "routing.view_stop", "routing.change_stop"],
     Role.DATASTEWARD: [],
     Role.SYSADMIN: [
         f"accounts.{action}_{model}"
