@@ -238,7 +238,9 @@ def test_more_files_than_django_reads_is_a_json_400(api, service, create_key, se
         SimpleUploadedFile(f"{n}.jpg", jpeg_bytes(), "image/jpeg") for n in range(4)
     ]
     data = {"service": "pothole", "address": "Storgatan 1", "photos": photos}
-    response = api.post(URL, data, format="multipart", **auth(create_key))
+    response = api.post(
+        URL, data, format="multipart", HTTP_ACCEPT_LANGUAGE="en", **auth(create_key)
+    )
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json()["errors"] == [
