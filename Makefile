@@ -81,6 +81,11 @@ bench: install assets compiled-messages ## Run the benchmarks; results in bench/
 	$(BIN)/python bench/staff.py
 	$(BIN)/python bench/decisions.py
 	$(BIN)/python bench/open311.py
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/jit.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/storage.py
 
 lint: install ## ruff, template format, migrations and translations up to date
 	$(BIN)/ruff check .

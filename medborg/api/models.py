@@ -18,6 +18,7 @@ class Scope(models.TextChoices):
         "cases:work",
         _("Act as its staff user on the cases that user's role allows"),
     )
+    SENSORS_WRITE = "sensors:write", _("Write sensor readings")
 
 
 class ApiKey(models.Model):

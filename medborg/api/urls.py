@@ -5,7 +5,7 @@ from django.urls import path, re_path
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from medborg.api import views, views_clients, views_work
+from medborg.api import views, views_clients, views_sensors, views_work
 from medborg.api.etag import ETagMixin
 
 app_name = "api"
@@ -57,6 +57,11 @@ urlpatterns = [
         rf"^work/cases/{REFERENCE}/assign/$",
         views_work.AssignCase.as_view(),
         name="work-assign",
+    ),
+    path(
+        "sensors/readings",
+        views_sensors.SensorReadings.as_view(),
+        name="sensor-readings",
     ),
     re_path(r"^", views.NotFoundView.as_view(), name="not-found"),
 ]

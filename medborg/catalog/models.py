@@ -67,6 +67,8 @@ class Service(models.Model):
     class Kind(models.TextChoices):
         REPORT = "report", _("Report")
         APPLICATION = "application", _("Application")
+        # Opened by sensors or staff; never offered to citizens or clients.
+        TASK = "task", _("Task (opened by sensors or staff)")
 
     class Publicity(models.TextChoices):
         HIDDEN = "hidden", _("Not public: only the citizen and staff see the cases")

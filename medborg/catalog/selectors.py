@@ -8,8 +8,13 @@ from medborg.catalog.models import Category, Service
 SEARCHED_FIELDS = ("name", "short_description", "keywords")
 
 
+def offered_services():
+    """Active services that citizens and client applications may use: not tasks."""
+    return Service.objects.filter(is_active=True).exclude(kind=Service.Kind.TASK)
+
+
 def active_services():
-    return Service.objects.filter(is_active=True).select_related("category")
+    return offered_services().select_related("category")
 
 
 def search_filter(words: str) -> Q:
@@ -26,7 +31,7 @@ def search_filter(words: str) -> Q:
 
 def catalog(query: str = "") -> list[Category]:
     """Categories with their active services matching ``query``; empty ones left out."""
-    services = Service.objects.filter(is_active=True)
+    services = offered_services()
     if query:
         services = services.filter(search_filter(query))
     categories = Category.objects.prefetch_related(

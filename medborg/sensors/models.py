@@ -146,10 +146,18 @@ class Reading(models.Model):
     """One fill level a device measured; stored once however often delivered."""
 
     id = models.BigAutoField(primary_key=True)
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    # No single-column indexes: the unique (device, measured_at) and the
+    # (bin, measured_at) indexes serve those lookups (ADR 0007).
+    device = models.ForeignKey(
+        Device, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     # The bin the device sat in when it measured: a device can move.
     bin = models.ForeignKey(
-        Bin, on_delete=models.CASCADE, null=True, related_name="readings"
+        Bin,
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="readings",
+        db_index=False,
     )
     measured_at = models.DateTimeField(_("measured at"))
     received_at = models.DateTimeField(_("received at"))
@@ -218,6 +226,9 @@ class DailyFill(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["device", "day"], name="daily_fill_once")
         ]
+
+    def __str__(self):
+        return f"{self.device_id} {self.day:%Y-%m-%d}"
 
 
 class BinCase(models.Model):

@@ -193,6 +193,13 @@ def _create_case(*, service, submission_key, by, **fields) -> Submission:
         # The receipt mail covers the submission; later updates start after it.
         Case.objects.filter(pk=case.pk).update(mailed_event_id=event.pk)
         transaction.on_commit(lambda: tasks.send_tracking_link.enqueue(case.pk))
+    from medborg.sensors.services.emptying import CITIZEN_REPORT_SERVICE
+
+    if service.code == CITIZEN_REPORT_SERVICE and case.latitude is not None:
+        from medborg.sensors import tasks as sensor_tasks
+
+        # A report of a full bin joins that bin's emptying case, after commit.
+        transaction.on_commit(lambda: sensor_tasks.join_citizen_report.enqueue(case.pk))
     logger.info("case submitted reference=%s service=%s", case.reference, service.code)
     return Submission(case=case, token=token, created=True)
 

@@ -122,8 +122,8 @@ class Migration(migrations.Migration):
                 ('battery_percent', models.FloatField(blank=True, null=True)),
                 ('temperature_c', models.FloatField(blank=True, null=True)),
                 ('source', models.CharField(choices=[('mqtt', 'MQTT (Medborg JSON)'), ('chirpstack', 'MQTT (ChirpStack)'), ('http', 'HTTP API'), ('import', 'Import')], max_length=12)),
-                ('bin', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='readings', to='sensors.bin')),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sensors.device')),
+                ('bin', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='readings', to='sensors.bin')),
+                ('device', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sensors.device')),
             ],
             options={
                 'verbose_name': 'reading',

@@ -1,3 +1,6 @@
+from importlib import import_module
+from importlib.util import find_spec
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -5,6 +8,10 @@ from medborg.accounts.backends import DEMO_PASSWORD
 from medborg.accounts.models import User
 from medborg.catalog import demo
 from medborg.catalog.models import Service
+from medborg.sensors import demo as sensors_demo
+
+# Routing's demo (depots, vehicles, a planned day) is loaded when installed.
+ROUTING_DEMO = "medborg.routing.demo"
 
 
 class Command(BaseCommand):
@@ -24,6 +31,7 @@ class Command(BaseCommand):
                     f"teams and {len(cases)} sample cases."
                 )
             )
+            self._bins(made)
             reference, token = cases[0]
             self.stdout.write(
                 f"A sample case to follow: {reference} at /track/{token}/"
@@ -35,3 +43,16 @@ class Command(BaseCommand):
                 f"{DEMO_PASSWORD!r} as: "
                 + ", ".join(user.username for user in demo_users)
             )
+
+    def _bins(self, made):
+        routing = import_module(ROUTING_DEMO) if find_spec(ROUTING_DEMO) else None
+        fleet = routing.load_fleet() if routing else None
+        bins = sensors_demo.load(
+            services=made["services"], users=made["users"], fleet=fleet
+        )
+        self.stdout.write(
+            f"Loaded {bins['bins']} bins with {bins['readings']} readings; "
+            f"{bins['cases']} bin cases opened."
+        )
+        if routing:
+            routing.plan_demo_day()
