@@ -8,8 +8,11 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _isolated(settings, tmp_path):
+def _isolated(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The demo's day is planned for real, but tests load the demo many times:
+    # a short search finds a plan for its few bins.
+    monkeypatch.setattr("medborg.routing.demo.DEMO_PLAN_SECONDS", 0.05)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MAP_TILE_URL = ""
     cache.clear()

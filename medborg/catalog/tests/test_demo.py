@@ -72,10 +72,7 @@ PERMIT_STEPS = [
 
 
 @pytest.fixture
-def demo(db, capsys, monkeypatch):
-    # The demo day's routes are planned for real, but a short search is enough
-    # for tests that load the demo over and over.
-    monkeypatch.setattr("medborg.routing.demo.DEMO_PLAN_SECONDS", 0.05)
+def demo(db, capsys):
     call_command("load_demo")
     return capsys.readouterr().out
 
