@@ -1,6 +1,3 @@
-from importlib import import_module
-from importlib.util import find_spec
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,10 +5,8 @@ from medborg.accounts.backends import DEMO_PASSWORD
 from medborg.accounts.models import User
 from medborg.catalog import demo
 from medborg.catalog.models import Service
+from medborg.routing import demo as routing_demo
 from medborg.sensors import demo as sensors_demo
-
-# Routing's demo (depots, vehicles, a planned day) is loaded when installed.
-ROUTING_DEMO = "medborg.routing.demo"
 
 
 class Command(BaseCommand):
@@ -45,8 +40,8 @@ class Command(BaseCommand):
             )
 
     def _bins(self, made):
-        routing = import_module(ROUTING_DEMO) if find_spec(ROUTING_DEMO) else None
-        fleet = routing.load_fleet() if routing else None
+        """Depots and vehicles, bins with sensors and readings, today's routes."""
+        fleet = routing_demo.load_fleet()
         bins = sensors_demo.load(
             services=made["services"], users=made["users"], fleet=fleet
         )
@@ -54,5 +49,4 @@ class Command(BaseCommand):
             f"Loaded {bins['bins']} bins with {bins['readings']} readings; "
             f"{bins['cases']} bin cases opened."
         )
-        if routing:
-            routing.plan_demo_day()
+        routing_demo.plan_demo_day()
