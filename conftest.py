@@ -13,6 +13,8 @@ def _isolated(settings, tmp_path, monkeypatch):
     # The demo's day is planned for real, but tests load the demo many times:
     # a short search finds a plan for its few bins.
     monkeypatch.setattr("medborg.routing.demo.DEMO_PLAN_SECONDS", 0.05)
+    # Four-hourly demo readings instead of two-hourly: half the rows to write.
+    monkeypatch.setattr("medborg.sensors.demo.READING_HOURS", 4)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MAP_TILE_URL = ""
     cache.clear()

@@ -6,14 +6,20 @@ from django.core.management import call_command
 
 import pytest
 
+from medborg.catalog.management.commands.load_demo import Command
 from medborg.catalog.models import Service
 
 DEMO_TABLES = Path(__file__).parents[2] / "catalog" / "demo" / "tables"
 
 
 @pytest.fixture
-def demo(db, capsys):
-    """The demo municipality: services with tables, sample cases with decisions."""
+def demo(db, capsys, monkeypatch):
+    """The demo municipality: services with tables, sample cases with decisions.
+
+    Without the demo's bins, sensors and routes: no decision table reads them,
+    and these tests load the demo once each.
+    """
+    monkeypatch.setattr(Command, "_bins", lambda self, made: None)
     call_command("load_demo")
     return capsys.readouterr().out
 
