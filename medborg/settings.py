@@ -120,7 +120,7 @@ AUTHENTICATION_BACKENDS = [
     "medborg.accounts.backends.StaffBackend",
 ]
 LOGIN_URL = "staff:login"
-LOGIN_REDIRECT_URL = "staff:inbox"
+LOGIN_REDIRECT_URL = "staff:start"
 LOGOUT_REDIRECT_URL = "staff:login"
 _VALIDATION = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from medborg.accounts import views as account_views
 from medborg.cases import publication_views, staff_views
 from medborg.rules import staff_views as decision_views
 
@@ -14,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("start/", account_views.start, name="start"),
     path("", staff_views.inbox, name="inbox"),
     path("cases/<str:reference>/", staff_views.case_detail, name="case"),
     path("cases/<str:reference>/assign/", staff_views.assign, name="assign"),

@@ -1,5 +1,8 @@
 from django.urls import reverse
 
+import pytest
+
+from medborg.accounts.roles import Role
 from medborg.accounts.tests.factories import UserFactory
 
 
@@ -13,7 +16,47 @@ def test_staff_sign_in_leads_to_the_inbox(client, db):
     UserFactory(username="kim", role="caseworker")
     response = attempt(client, "a-long-test-password")
     assert response.status_code == 302
-    assert response["Location"] == reverse("staff:inbox")
+    assert response["Location"] == reverse("staff:start")
+    assert client.get(response["Location"])["Location"] == reverse("staff:inbox")
+
+
+# Each role lands on a page it may open, never on a 403.
+LANDING = {
+    Role.CASEWORKER: "staff:inbox",
+    Role.TEAMLEAD: "staff:inbox",
+    Role.OPERATOR: "routing:index",
+    Role.DRIVER: "routing:mine",
+    Role.SERVICEADMIN: "admin:index",
+    Role.SYSADMIN: "admin:index",
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_lands_where_it_works(client, db, role):
+    UserFactory(
+        username="kim", role=role, is_staff=role in LANDING and "admin" in LANDING[role]
+    )
+    signed_in = attempt(client, "a-long-test-password")
+    landing = client.get(signed_in["Location"])
+    if role not in LANDING:
+        # A data steward has no staff page yet: refused, not sent on.
+        assert landing.status_code == 403
+        return
+    assert landing.status_code == 302
+    assert landing["Location"] == reverse(LANDING[role])
+    assert client.get(landing["Location"]).status_code == 200
+
+
+def test_an_account_without_a_role_is_refused_and_the_anonymous_sent_to_sign_in(
+    client, db
+):
+    start = reverse("staff:start")
+    assert client.get(start)["Location"].startswith(reverse("staff:login"))
+    client.force_login(
+        UserFactory(username="nobody"), backend="medborg.accounts.backends.StaffBackend"
+    )
+    assert client.get(start).status_code == 403
+    assert client.post(start).status_code == 405
 
 
 def test_repeated_failures_lock_the_account_out(client, db, settings):

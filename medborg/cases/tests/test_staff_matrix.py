@@ -14,7 +14,8 @@ from medborg.cases import photos, services, tokens
 from medborg.cases.models import CaseEvent
 from medborg.cases.tests.conftest import jpeg_bytes
 
-PUBLIC = {"login", "logout"}
+# The landing page after sign-in is tested by role in accounts/tests.
+PUBLIC = {"login", "logout", "start"}
 WHO = ["anonymous", "no_role", "other_team", *[role.value for role in Role]]
 WORKS = {Role.CASEWORKER.value, Role.TEAMLEAD.value}
 
