@@ -305,7 +305,18 @@ class Broker:
 
     def _config(self) -> str:
         # The shipped settings, less what must be this run's own.
-        own = ("listener", "port", "persistence_location", "log_dest", "pid_file")
+        own = (
+            "listener",
+            "port",
+            "persistence_location",
+            "log_dest",
+            "pid_file",
+            # Its accounts and rights are the installation's, not this run's.
+            "allow_anonymous",
+            "password_file",
+            "acl_file",
+            "user",
+        )
         lines = []
         if BROKER_CONF.exists():
             lines = [
@@ -321,6 +332,9 @@ class Broker:
                 "allow_anonymous true",
                 f"persistence_location {WORK}/",
                 f"log_dest file {WORK}/mosquitto.log",
+                # As root, mosquitto drops to its own user, which cannot write
+                # the persistence file into the work folder.
+                *(["user root"] if os.geteuid() == 0 else []),
                 *lines,
                 "",
             ]

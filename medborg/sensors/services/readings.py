@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Case, DateTimeField, F, FloatField, Q, Value, When
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -112,8 +111,8 @@ def _check(reading: ReadingIn, device: Device | None, now: datetime):
     return fill, None
 
 
-def _insert(rows: list[Reading]) -> set[int]:
-    """Insert the rows not stored yet; return the ids of those inserted.
+def _insert(rows: list[Reading]) -> set[tuple[int, datetime]]:
+    """Insert the rows not stored yet; return the (device, time) of those inserted.
 
     ``ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL, SQLite ≥ 3.35) says
     exactly which rows were new even when another process stores the same
@@ -121,9 +120,49 @@ def _insert(rows: list[Reading]) -> set[int]:
     cannot tell.
     """
     fields = [Reading._meta.get_field(name) for name in COLUMNS]
+    if connection.vendor == "postgresql":
+        return _insert_arrays(rows, fields)
+    ids = _insert_values(rows, fields)
+    return set(
+        Reading.objects.filter(pk__in=ids).values_list("device_id", "measured_at")
+    )
+
+
+def _conflict_clause() -> str:
+    quote = connection.ops.quote_name
+    return f"ON CONFLICT ({quote('device_id')}, {quote('measured_at')}) DO NOTHING"
+
+
+def _insert_arrays(rows: list[Reading], fields) -> set[tuple[int, datetime]]:
+    """PostgreSQL: one statement whatever the batch's size, a column an array.
+
+    A statement of nine parameters is parsed once per connection, where one
+    with nine parameters a row costs psycopg more time to convert than the
+    database takes to insert the rows.
+    """
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    conflict = f"{quote('device_id')}, {quote('measured_at')}"
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows]
+        for f in fields
+    ]
+    # Only quoted names and types from the model go into the text; values are
+    # parameters.
+    sql = (
+        f"INSERT INTO {quote(Reading._meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT * FROM unnest({arrays}) {_conflict_clause()} "
+        f"RETURNING {quote('device_id')}, {quote('measured_at')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return set(map(tuple, cursor.fetchall()))
+
+
+def _insert_values(rows: list[Reading], fields) -> set[int]:
+    """Other databases: multi-row VALUES in chunks; return the new rows' ids."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
     size = max(1, connection.ops.bulk_batch_size(fields, rows))
     placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
     ids = set()
@@ -140,7 +179,7 @@ def _insert(rows: list[Reading]) -> set[int]:
             sql = (
                 f"INSERT INTO {quote(Reading._meta.db_table)} ({columns}) "  # noqa: S608
                 f"VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote('id')}"
+                f"{_conflict_clause()} RETURNING {quote('id')}"
             )
             cursor.execute(sql, params)
             ids.update(row[0] for row in cursor.fetchall())
@@ -150,8 +189,11 @@ def _insert(rows: list[Reading]) -> set[int]:
 def _touch_devices(readings: list[Reading]) -> None:
     """Move each device's last seen time and battery to its newest reading.
 
-    One conditional UPDATE: a reading delivered late never sets an older
-    time or battery level than the device already shows.
+    A reading delivered late never sets an older time or battery level than
+    the device already shows. On PostgreSQL one UPDATE joined to the arrays
+    of new values; elsewhere one conditional UPDATE per device, in device
+    order. (The ORM's ``Case(When(...))`` form of this spent 0.8 s compiling
+    for a batch of 500.)
     """
     newest: dict[int, Reading] = {}
     for reading in readings:
@@ -160,25 +202,42 @@ def _touch_devices(readings: list[Reading]) -> None:
             newest[reading.device_id] = reading
     if not newest:
         return
-    seen = Case(
-        *(
-            When(pk=pk, then=Value(r.measured_at, output_field=DateTimeField()))
-            for pk, r in newest.items()
-        ),
-        output_field=DateTimeField(),
+    quote = connection.ops.quote_name
+    seen = Device._meta.get_field("last_seen_at")
+    battery = quote(Device._meta.get_field("battery_percent").column)
+    last_seen, table = quote(seen.column), quote(Device._meta.db_table)
+    pk_column = quote(Device._meta.pk.column)
+    # Only quoted names and types from the model go into the text; values are
+    # parameters.
+    sql = (
+        f"UPDATE {table} SET {last_seen} = %s, "  # noqa: S608
+        f"{battery} = COALESCE(%s, {battery}) "
+        f"WHERE {pk_column} = %s AND ({last_seen} IS NULL OR {last_seen} < %s)"
     )
-    battery = Case(
-        *(
-            When(pk=pk, then=Value(r.battery_percent, output_field=FloatField()))
-            for pk, r in newest.items()
-            if r.battery_percent is not None
-        ),
-        default=F("battery_percent"),
-        output_field=FloatField(),
-    )
-    Device.objects.filter(pk__in=sorted(newest)).filter(
-        Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=seen)
-    ).update(last_seen_at=seen, battery_percent=battery)
+    order = sorted(newest)
+    moments = [
+        seen.get_db_prep_save(newest[pk].measured_at, connection) for pk in order
+    ]
+    batteries = [newest[pk].battery_percent for pk in order]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS device SET {last_seen} = new.seen, "  # noqa: S608
+                f"{battery} = COALESCE(new.battery, device.{battery}) "
+                f"FROM unnest(%s::bigint[], %s::{seen.db_type(connection)}[], "
+                f"%s::double precision[]) AS new(id, seen, battery) "
+                f"WHERE device.{pk_column} = new.id AND "
+                f"(device.{last_seen} IS NULL OR device.{last_seen} < new.seen)",
+                [order, moments, batteries],
+            )
+        else:
+            cursor.executemany(
+                sql,
+                [
+                    (moment, level, pk, moment)
+                    for pk, moment, level in zip(order, moments, batteries, strict=True)
+                ],
+            )
 
 
 def _as_received(reading: ReadingIn):
@@ -269,10 +328,7 @@ def record_readings(
     # The same order in every transaction: two batches inserting the same
     # readings then wait on each other instead of deadlocking.
     rows.sort(key=lambda r: (r.device_id, r.measured_at))
-    inserted = _insert(rows) if rows else set()
-    stored_keys = set(
-        Reading.objects.filter(pk__in=inserted).values_list("device_id", "measured_at")
-    )
+    stored_keys = _insert(rows) if rows else set()
     stored = [row for row in rows if (row.device_id, row.measured_at) in stored_keys]
     for row in rows:
         index = keys[(row.device_id, row.measured_at)]
