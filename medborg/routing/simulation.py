@@ -2,9 +2,10 @@
 
 Pure: no ORM, no settings. The caller builds a ``Town`` (``make_town``), the
 daily fill of every bin (``daily_fill``), the distance and duration matrices
-over ``Town.points`` and passes the route planner in (``planner.plan`` in the
-benchmark, a stand-in in the tests), so both policies are routed by the same
-solver and only the choice of bins differs.
+over ``Town.points``, picks a policy (``medborg.routing.policies``) and passes
+the route planner in (``planner.plan`` in the benchmark, a stand-in in the
+tests), so every policy is routed by the same solver and only the choice of
+bins differs.
 
 The model, day by day (``simulate``):
 
@@ -222,112 +223,6 @@ def initial_levels(town: Town, *, start: date) -> np.ndarray:
 
 def working_day(day: date) -> bool:
     return day.weekday() < WORKING_DAYS
-
-
-class FixedRound:
-    """Empty every bin on its round's weekday, full or not."""
-
-    name = "fixed"
-
-    def __init__(self, town: Town):
-        self._weekdays = np.array([b.round_weekday for b in town.bins])
-
-    def morning(self, day: date, levels: np.ndarray) -> Selection:
-        if not working_day(day):
-            return Selection(required=[], optional={})
-        due = np.flatnonzero(self._weekdays == day.weekday())
-        return Selection(required=due.tolist(), optional={})
-
-    def emptied(self, indices: list[int]) -> None:
-        """The round does not look at what it emptied."""
-
-
-class SensorPolicy:
-    """Empty the bins the sensors say need it, and nearby ones that soon will.
-
-    Each bin's fill per weekday is learnt from the sensors' morning levels
-    (an exponential average of each weekday's rise, so weekend parks are
-    learnt as such). On a working day a bin is required when its level is at
-    the threshold, or when it is forecast to reach it before the next working
-    day's morning (on Fridays: over the weekend). A bin forecast to reach it
-    within ``horizon`` more working days is optional, with a prize in metres
-    that grows as it nears the threshold: the planner takes it when the detour
-    is cheaper than the prize.
-
-    With ``round_weekdays`` (each bin's day in the fixed round) the policy
-    keeps the round's areas: on a bin's round day it is also required when it
-    is forecast to reach the threshold before its next round day, so most
-    stops fall in one area a day and other areas see only urgent bins.
-    """
-
-    name = "sensor"
-
-    def __init__(
-        self,
-        *,
-        initial_rate: np.ndarray,
-        threshold: float = 80.0,
-        horizon: int = 1,
-        prize_m: int = 300,
-        learning: float = 0.5,
-        round_weekdays: list[int] | None = None,
-    ):
-        self.threshold, self.horizon, self.prize_m = threshold, horizon, prize_m
-        self.learning = learning
-        self.round_weekdays = (
-            None if round_weekdays is None else np.array(round_weekdays)
-        )
-        self.rates = np.repeat(np.asarray(initial_rate, float)[:, None], 7, axis=1)
-        self._last: np.ndarray | None = None
-        self._last_day: date | None = None
-        self._emptied = np.zeros(len(initial_rate), dtype=bool)
-
-    def _learn(self, levels: np.ndarray) -> None:
-        if self._last is None:
-            return
-        rise = levels - np.where(self._emptied, 0.0, self._last)
-        # A sensor reads at most 100 %: a capped rise says too little.
-        seen = levels < 100
-        column = self.rates[:, self._last_day.weekday()]
-        column[seen] += self.learning * (rise[seen] - column[seen])
-
-    def _ahead(self, day: date, levels: np.ndarray, mornings: int) -> np.ndarray:
-        """Return the levels forecast ``mornings`` working mornings after ``day``."""
-        level, ahead, seen = levels.astype(float), day, 0
-        while seen < mornings:
-            level = level + self.rates[:, ahead.weekday()]
-            ahead += timedelta(days=1)
-            seen += working_day(ahead)
-        return level
-
-    def forecast(self, day: date, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return the levels forecast for the next working morning and the
-        one ``horizon`` working days after it, if nothing is emptied."""
-        following = self._ahead(day, levels, 1)
-        return following, self._ahead(day, levels, 1 + self.horizon)
-
-    def morning(self, day: date, levels: np.ndarray) -> Selection:
-        self._learn(levels)
-        self._last, self._last_day = levels.copy(), day
-        self._emptied[:] = False
-        if not working_day(day):
-            return Selection(required=[], optional={})
-        following, later = self.forecast(day, levels)
-        required = (levels >= self.threshold) | (following >= self.threshold)
-        if self.round_weekdays is not None:
-            in_area = self.round_weekdays == day.weekday()
-            week = self._ahead(day, levels, WORKING_DAYS)
-            required |= in_area & (week >= self.threshold)
-        optional = ~required & (later >= self.threshold)
-        nearness = np.clip(following / self.threshold, 0.0, 1.0)
-        prizes = np.rint(self.prize_m * nearness).astype(int)
-        return Selection(
-            required=np.flatnonzero(required).tolist(),
-            optional={int(i): int(prizes[i]) for i in np.flatnonzero(optional)},
-        )
-
-    def emptied(self, indices: list[int]) -> None:
-        self._emptied[indices] = True
 
 
 def day_problem(

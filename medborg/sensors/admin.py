@@ -193,11 +193,12 @@ class BinForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
     round_weekday = forms.TypedChoiceField(
-        label=gettext_lazy("fixed round day"),
-        choices=[("", gettext_lazy("Not on a fixed round")), *WEEKDAY_CHOICES],
+        label=gettext_lazy("collection day"),
+        choices=[("", gettext_lazy("Any day it may be emptied")), *WEEKDAY_CHOICES],
         coerce=int,
         empty_value=None,
         required=False,
+        help_text=Bin._meta.get_field("round_weekday").help_text,
     )
 
     class Meta:

@@ -199,15 +199,22 @@ def forecast(
 
 
 def next_collection(
-    *, weekdays: list[int], window_start: time, now: datetime
+    *,
+    weekdays: list[int],
+    window_start: time,
+    now: datetime,
+    collection_weekday: int | None = None,
 ) -> datetime | None:
-    """Return the start of the next day after ``now``'s date that allows emptying.
+    """Return the start of the next collection day after ``now``'s date.
 
-    ``weekdays`` are the bin's days (Monday = 0), ``window_start`` when its
-    window opens; the result is in ``now``'s time zone. None without days.
+    ``weekdays`` are the days the bin may be emptied (Monday = 0) and
+    ``window_start`` when its window opens; ``collection_weekday``, when
+    given, is the bin's area day, and then only that weekday counts. The
+    result is in ``now``'s time zone; None without a day.
     """
+    days = weekdays if collection_weekday is None else [collection_weekday]
     for ahead in range(1, 8):
         day = now.date() + timedelta(days=ahead)
-        if day.weekday() in weekdays:
+        if day.weekday() in days:
             return datetime.combine(day, window_start, now.tzinfo)
     return None

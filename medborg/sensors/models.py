@@ -66,13 +66,19 @@ class Bin(models.Model):
     )
     window_start = models.TimeField(_("may be emptied from"), default=time(6))
     window_end = models.TimeField(_("may be emptied until"), default=time(15))
-    # The fixed weekly round this bin is on: the baseline that sensor-driven
-    # collection is measured against. Null: not on a fixed round.
+    # The weekday of the fixed weekly round this bin is on, which stays its
+    # area's collection day with sensors: the sensors decide whether it is
+    # emptied that day, and it is the baseline plans are measured against.
+    # Null: no collection day, emptied on any day it may be (docs/bins.md).
     round_weekday = models.PositiveSmallIntegerField(
-        _("fixed round day"),
+        _("collection day"),
         null=True,
         blank=True,
         validators=[MaxValueValidator(6)],
+        help_text=_(
+            "The weekday of its area's round. The sensors decide whether it is "
+            "emptied that day; on other days only if it would overflow first."
+        ),
     )
     active = models.BooleanField(_("in use"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -100,31 +100,96 @@ def end_of(date) -> datetime:
     return timezone.make_aware(datetime.combine(date + timedelta(days=1), time()))
 
 
-def bins_to_collect(*, date) -> list[tuple[Bin, Case | None, bool]]:
-    """Return the bins to plan on ``date``: (bin, open case, optional).
+class Need:
+    """Why a bin is on a day's plan (``ToCollect.need``)."""
 
-    Every active bin with an open emptying case is required (optional False);
-    every other active bin whose forecast crosses its threshold before the end
-    of ``date`` is optional, without a case. Ordered by bin code.
+    # An open case that is due today: required.
+    DUE = "due"
+    # No case, due today, forecast to cross its threshold by the end of the day.
+    SOON = "soon"
+    # An open case waiting for its collection day, forecast to be full before
+    # the next day it may be emptied: worth a detour, not a trip.
+    OVERFLOW = "overflow"
+
+
+# Cases a person asked for are due at once, whatever the bin's collection day.
+ASKED_FOR = frozenset({"citizen", "staff"})
+
+
+@dataclass(frozen=True)
+class ToCollect:
+    bin: Bin
+    case: Case | None
+    need: str
+
+    @property
+    def optional(self) -> bool:
+        return self.need != Need.DUE
+
+
+def _start_of(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time()))
+
+
+def _due(bin: Bin, link: BinCase, date) -> bool:
+    """Whether the open case ``link`` must be emptied on ``date``.
+
+    A bin without a collection day is due whenever it has a case; one with a
+    collection day on that day, or when its case was open before the end of
+    the last collection day (the bin missed it: skipped, or no room), or when
+    a citizen or staff asked for it.
     """
-    required = {link.bin_id: link for link in open_bin_cases().filter(bin__active=True)}
-    others = list(Bin.objects.filter(active=True).exclude(pk__in=required))
+    if bin.round_weekday is None or link.reason in ASKED_FOR:
+        return True
+    since = (date.weekday() - bin.round_weekday) % 7
+    if since == 0:
+        return True
+    last_day = date - timedelta(days=since)
+    return link.opened_at < end_of(last_day)
+
+
+def bins_to_collect(*, date) -> list[ToCollect]:
+    """Return the bins to plan on ``date``, ordered by bin code.
+
+    A bin with an open emptying case is required when the case is due
+    (``_due``); otherwise it is listed, optional, only when it is forecast to
+    be full (100 %) before the next day it may be emptied (``Need.OVERFLOW``).
+    A bin without a case that is due on ``date`` (its collection day, or any
+    day when it has none) and is forecast to cross its threshold before the end
+    of the day is optional (``Need.SOON``). How a case opens: docs/bins.md.
+    """
+    links = {link.bin_id: link for link in open_bin_cases().filter(bin__active=True)}
+    bins = list(Bin.objects.filter(active=True))
     now = min(timezone.now(), end_of(date))
-    readings = readings_by_bin([b.pk for b in others], now=now)
-    deadline = end_of(date)
-    found = [(link.bin, link.case, False) for link in required.values()]
-    for bin in others:
-        result = forecasting.forecast(
-            readings.get(bin.pk, []), threshold=bin.threshold_percent
-        )
+    readings = readings_by_bin([b.pk for b in bins], now=now)
+    deadline, found = end_of(date), []
+    for bin in bins:
+        link = links.get(bin.pk)
+        if link is not None and _due(bin, link, date):
+            found.append(ToCollect(bin, link.case, Need.DUE))
+            continue
+        history = readings.get(bin.pk, [])
+        if link is not None:
+            full = forecasting.forecast(history, threshold=100)
+            next_day = forecasting.next_collection(
+                weekdays=bin.window_weekdays,
+                window_start=bin.window_start,
+                now=timezone.localtime(_start_of(date)),
+            )
+            if full and full.crosses_at and next_day and full.crosses_at < next_day:
+                found.append(ToCollect(bin, link.case, Need.OVERFLOW))
+            continue
+        if bin.round_weekday not in (None, date.weekday()):
+            continue
+        result = forecasting.forecast(history, threshold=bin.threshold_percent)
         if result and result.crosses_at and result.crosses_at < deadline:
-            found.append((bin, None, True))
-    return sorted(found, key=lambda item: item[0].code)
+            found.append(ToCollect(bin, None, Need.SOON))
+    return sorted(found, key=lambda item: item.bin.code)
 
 
 def bins_needing_emptying(*, date) -> list[Bin]:
     """Return the bins ``bins_to_collect`` lists for ``date``, required or not."""
-    return [bin for bin, _, _ in bins_to_collect(date=date)]
+    return [item.bin for item in bins_to_collect(date=date)]
 
 
 def metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -1,12 +1,14 @@
 """Plan a day's collection routes and store the plan.
 
 What is planned: every bin ``medborg.sensors.selectors.bins_to_collect`` lists
-for the day, a bin with an open emptying case as a required stop and a bin
-forecast to cross its threshold by the end of the day as an optional stop
-(the planner takes it when the detour is worth less than ``OPTIONAL_PRIZE_M``
-metres of driving). How much each stop loads (see ``demand``): the bin's
-volume times the larger of its latest fill level and its threshold, and in
-kilograms that volume times the fraction's density (``DENSITY_KG_PER_LITRE``).
+for the day. A bin whose emptying case is due today is a required stop; a bin
+due today that is forecast to cross its threshold by the end of the day, and
+one waiting for its collection day that would overflow first, are optional
+stops, which the planner takes when the detour is worth less than their prize
+(``PRIZE_M``, in metres of driving). How much each stop loads (see
+``demand``): the bin's volume times the larger of its latest fill level and its
+threshold, and in kilograms that volume times the fraction's density
+(``DENSITY_KG_PER_LITRE``).
 A bin may be emptied on the weekdays and between the times it names; each
 stop takes ``STOP_SECONDS``.
 
@@ -48,9 +50,12 @@ DENSITY_KG_PER_LITRE = {
     Fraction.GLASS: 0.35,
     Fraction.ORGANIC: 0.50,
 }
-# The detour (in metres of driving) an optional stop is worth; required stops
-# are always planned when they can be, so they outrank it.
-OPTIONAL_PRIZE_M = 3_000
+# What an optional stop is worth (planner.PRIZE_*): required stops are always
+# planned when they can be, so they outrank both.
+PRIZE_M = {
+    sensors.Need.SOON: planner.PRIZE_DUE_SOON_M,
+    sensors.Need.OVERFLOW: planner.PRIZE_OVERFLOW_M,
+}
 
 # Why a bin with an open case was not planned (stored in RoutePlan.unplanned).
 NOT_TODAY = "not_today"
@@ -68,7 +73,11 @@ UNPLANNED_REASONS = {
 class Candidate:
     bin: Bin
     case_id: int | None
-    optional: bool
+    need: str = sensors.Need.DUE
+
+    @property
+    def optional(self) -> bool:
+        return self.need != sensors.Need.DUE
 
 
 def demand(bin: Bin, fill_percent: float | None) -> tuple[int, int]:
@@ -188,7 +197,7 @@ class _Day:
             window_end_s=seconds_after_midnight(self.day, bin.window_end, self.zone),
             service_s=settings.STOP_SECONDS,
             optional=candidate.optional,
-            prize=OPTIONAL_PRIZE_M if candidate.optional else 0,
+            prize=PRIZE_M.get(candidate.need, 0),
         )
 
     def solve(self, candidates, vehicles, fills, seconds: float) -> Solved:
@@ -250,11 +259,13 @@ def plan_day(*, date: date, by=None, seconds: float | None = None) -> RoutePlan:
     zone = ZoneInfo(settings.TIME_ZONE)
     vehicles = selectors.active_vehicles()
     candidates = [
-        Candidate(bin=bin, case_id=case.pk if case else None, optional=optional)
-        for bin, case, optional in sensors.bins_to_collect(date=date)
+        Candidate(
+            bin=item.bin, case_id=item.case.pk if item.case else None, need=item.need
+        )
+        for item in sensors.bins_to_collect(date=date)
     ]
     baseline = [
-        Candidate(bin=bin, case_id=None, optional=False)
+        Candidate(bin=bin, case_id=None)
         for bin in selectors.fixed_round_bins(date.weekday())
     ]
     bins = {c.bin.pk: c.bin for c in [*candidates, *baseline]}

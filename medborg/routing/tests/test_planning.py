@@ -37,9 +37,23 @@ def _planning_settings(settings):
 
 @pytest.fixture
 def to_collect(monkeypatch):
-    """Replace bins_to_collect with the (bin, case, optional) items given."""
+    """Replace bins_to_collect with the (bin, case, optional) items given.
+
+    An optional item is a bin due today that will cross its threshold
+    (``Need.SOON``); a third item of a ``Need`` value is taken as it is.
+    """
     items = []
-    monkeypatch.setattr(sensors, "bins_to_collect", lambda *, date: list(items))
+
+    def need(value):
+        if isinstance(value, bool):
+            return sensors.Need.SOON if value else sensors.Need.DUE
+        return value
+
+    monkeypatch.setattr(
+        sensors,
+        "bins_to_collect",
+        lambda *, date: [sensors.ToCollect(b, c, need(v)) for b, c, v in items],
+    )
     return items
 
 
@@ -93,6 +107,25 @@ def test_optional_stops_are_marked_and_worth_less_than_required(db, to_collect):
 
     flags = dict(Stop.objects.filter(route__plan=plan).values_list("bin", "optional"))
     assert flags == {required.pk: False, optional.pk: True}
+
+
+@pytest.mark.parametrize(
+    ("need", "taken"), [(sensors.Need.SOON, True), (sensors.Need.OVERFLOW, False)]
+)
+def test_a_bin_waiting_for_its_day_is_worth_a_shorter_detour(
+    db, to_collect, need, taken
+):
+    # A round trip of about 2.3 km (0.9 km away, road factor 1.3) from a stop
+    # by the depot: worth it for a bin due today (3 km), not for one whose
+    # collection day is another (1 km).
+    VehicleFactory()
+    to_collect.append((BinFactory(latitude=59.8590, longitude=17.6395), None, False))
+    away = BinFactory(latitude=59.8667, longitude=17.6395)
+    to_collect.append((away, None, need))
+
+    plan = planning.plan_day(date=TUESDAY, seconds=0.2)
+
+    assert Stop.objects.filter(route__plan=plan, bin=away).exists() is taken
 
 
 def test_bin_closed_that_weekday_is_unplanned_with_reason(db, to_collect):

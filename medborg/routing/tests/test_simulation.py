@@ -11,16 +11,15 @@ from medborg.routing.planner import (
     PlanResult,
     VehicleSpec,
 )
-from medborg.routing.simulation import (
-    Bin,
-    FixedRound,
-    Selection,
-    SensorPolicy,
-    Town,
-)
+from medborg.routing.policies import FixedRound, SensorPolicy
+from medborg.routing.simulation import Bin, Selection, Town
 
 MONDAY = date(2026, 5, 4)
+TUESDAY = date(2026, 5, 5)
+WEDNESDAY = date(2026, 5, 6)
+THURSDAY = date(2026, 5, 7)
 FRIDAY = date(2026, 5, 8)
+SATURDAY = date(2026, 5, 9)
 
 
 def town_of(*round_weekdays: int, volume: int = 200) -> Town:
@@ -213,51 +212,76 @@ def test_simulate_keeps_a_bin_the_planner_left_out():
 
 
 def test_sensor_policy_requires_bins_at_or_forecast_to_reach_the_threshold():
-    policy = SensorPolicy(initial_rate=np.array([10.0, 10.0, 10.0, 30.0]), horizon=2)
-    selection = policy.morning(MONDAY, np.array([80.0, 75.0, 50.0, 10.0]))
-    assert selection.required == [0, 1]
-    # Two more working mornings: 80 and 100; prize 300 m × tomorrow's share of 80 %.
-    assert selection.optional == {2: 225, 3: 150}
+    policy = SensorPolicy(initial_rate=np.array([10.0, 10.0, 10.0]))
+    # 80 % now; 85 % tomorrow morning; 60 % tomorrow morning.
+    selection = policy.morning(MONDAY, np.array([80.0, 75.0, 50.0]))
+    assert selection == Selection([0, 1], {})
+    assert policy.case.tolist() == [True, True, False]
 
 
 def test_sensor_policy_on_friday_looks_over_the_weekend():
-    policy = SensorPolicy(initial_rate=np.array([10.0, 10.0]), horizon=0)
+    policy = SensorPolicy(initial_rate=np.array([10.0, 10.0]))
+    # Monday morning: 85 and 70.
     assert policy.morning(FRIDAY, np.array([55.0, 40.0])) == Selection([0], {})
-    assert policy.morning(date(2026, 5, 7), np.array([55.0, 40.0])) == Selection([], {})
+    policy = SensorPolicy(initial_rate=np.array([10.0, 10.0]))
+    assert policy.morning(THURSDAY, np.array([55.0, 40.0])) == Selection([], {})
 
 
-def test_sensor_policy_collects_nothing_at_weekends():
+def test_sensor_policy_opens_cases_but_collects_nothing_at_weekends():
     policy = SensorPolicy(initial_rate=np.array([10.0]))
-    assert policy.morning(date(2026, 5, 9), np.array([100.0])) == Selection([], {})
+    assert policy.morning(SATURDAY, np.array([100.0])) == Selection([], {})
+    assert policy.case.tolist() == [True]
 
 
 def test_sensor_policy_learns_each_weekdays_rise():
     policy = SensorPolicy(initial_rate=np.array([10.0, 10.0, 10.0]), learning=0.5)
     policy.morning(MONDAY, np.array([10.0, 90.0, 95.0]))
     policy.emptied([1])
-    policy.morning(date(2026, 5, 5), np.array([30.0, 12.0, 100.0]))
+    policy.morning(TUESDAY, np.array([30.0, 12.0, 100.0]))
     # Risen 20, 12 from empty; a reading of 100 % says too little to learn from.
     assert policy.rates[:, 0].tolist() == [15.0, 11.0, 10.0]
     assert policy.rates[:, 1].tolist() == [10.0, 10.0, 10.0]
 
 
-def test_sensor_policy_with_areas_empties_a_bin_on_its_day_if_due_within_a_week():
+def test_sensor_policy_empties_a_bin_on_its_collection_day_if_it_cannot_wait():
     policy = SensorPolicy(
-        initial_rate=np.array([10.0, 10.0, 5.0]), horizon=0, round_weekdays=[0, 1, 0]
+        initial_rate=np.array([10.0, 10.0, 5.0]), collection_weekdays=[0, 1, 0]
     )
-    # A week ahead: 100, 100 and 65.
+    # At each one's next collection day: 100 (a week on), 40 (tomorrow), 65.
     selection = policy.morning(MONDAY, np.array([30.0, 30.0, 30.0]))
     assert selection == Selection([0], {})
 
 
+def test_sensor_policy_fetches_a_bin_off_its_day_only_as_a_detour_before_it_overflows():
+    policy = SensorPolicy(
+        initial_rate=np.array([10.0, 10.0]),
+        collection_weekdays=[1, 1],
+        overflow_prize_m=700,
+    )
+    # Both reach 80 % off their Tuesday: cases, not due. Tomorrow: 105 and 91.
+    selection = policy.morning(WEDNESDAY, np.array([95.0, 81.0]))
+    assert policy.case.tolist() == [True, True]
+    assert selection == Selection([], {0: 700})
+
+
+def test_sensor_policy_requires_a_bin_that_missed_its_collection_day():
+    policy = SensorPolicy(initial_rate=np.array([10.0]), collection_weekdays=[0])
+    assert policy.morning(MONDAY, np.array([75.0])) == Selection([0], {})
+    # Not emptied on Monday (the planner had no room): due on Tuesday.
+    assert policy.morning(TUESDAY, np.array([85.0])) == Selection([0], {})
+    policy.emptied([0])
+    assert policy.case.tolist() == [False]
+
+
 def test_sensor_policy_in_simulation_empties_the_bins_it_chose():
     town = town_of(0, 0)
-    policy = SensorPolicy(initial_rate=np.array([10.0, 10.0]), horizon=0)
+    policy = SensorPolicy(initial_rate=np.array([10.0, 10.0]))
     outcome = run(town, policy, [[10.0, 10.0]] * 3, [75.0, 20.0])
     # Monday: bin 0 forecast at 85 % → emptied; bin 1 reaches 40 % by Wednesday.
     assert outcome.collections == 1
     assert outcome.mean_fill == 75.0
     assert outcome.overflow_bin_days == 0
+    assert policy.case.tolist() == [False, False]
 
 
 def test_day_problem_takes_the_chosen_bins_and_caps_their_load():

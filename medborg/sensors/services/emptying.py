@@ -288,6 +288,7 @@ def _decide(
             weekdays=bin.window_weekdays,
             window_start=bin.window_start,
             now=timezone.localtime(now),
+            collection_weekday=bin.round_weekday,
         )
         crosses = outlook.crosses_at
         if not (crosses and next_day and crosses <= next_day):

@@ -178,6 +178,28 @@ def test_a_bin_that_fills_after_the_next_collection_day_waits(bin_services, live
     assert not Case.objects.exists()
 
 
+def test_a_bin_with_a_collection_day_gets_a_case_if_it_would_fill_before_the_next(
+    bin_services, lively
+):
+    today = timezone.localdate().weekday()
+    # 0.25 points an hour from 50: 80 in 120 hours, within a week.
+    on_round = make_bin("on-round", round_weekday=today)
+    add_readings(on_round, [49.25, 49.5, 49.75, 50])
+    # The same bin emptied any day: tomorrow comes first, so it waits.
+    any_day = make_bin("any-day", latitude=56.88)
+    add_readings(any_day, [49.25, 49.5, 49.75, 50])
+    # Filling at half the speed, it would still be below 80 a week on.
+    slow = make_bin("slow", round_weekday=today, latitude=56.89)
+    add_readings(slow, [49.625, 49.75, 49.875, 50])
+
+    results = {
+        r.bin_id: r.opened
+        for r in emptying.evaluate_bins(bin_ids=[on_round.pk, any_day.pk, slow.pk])
+    }
+
+    assert results == {on_round.pk: "forecast", any_day.pk: "", slow.pk: ""}
+
+
 def test_evaluating_again_never_opens_a_second_case(bin_services, lively):
     bin = make_bin()
     add_readings(bin, [85, 90])
@@ -375,10 +397,61 @@ def test_bins_to_collect_lists_open_cases_and_optional_forecasts(bin_services):
     emptying.open_emptying_case(bin=retired, reason="staff")
     tomorrow = timezone.localdate() + timedelta(days=1)
     assert selectors.bins_to_collect(date=tomorrow) == [
-        (with_case, case, False),
-        (filling, None, True),
+        selectors.ToCollect(with_case, case, selectors.Need.DUE),
+        selectors.ToCollect(filling, None, selectors.Need.SOON),
     ]
     assert selectors.bins_needing_emptying(date=tomorrow) == [with_case, filling]
+
+
+def _case_opened(bin, at):
+    case = emptying.open_emptying_case(bin=bin, reason="threshold")
+    BinCase.objects.filter(case=case).update(opened_at=at)
+    return case
+
+
+def test_a_case_waits_for_its_collection_day_unless_the_bin_would_overflow(
+    bin_services,
+):
+    from medborg.sensors import selectors
+
+    today = timezone.localdate()
+    tomorrow = today + timedelta(days=1)
+    other_day = (tomorrow.weekday() + 3) % 7
+    now = timezone.now()
+    # Due tomorrow: its collection day.
+    due = make_bin("a-due", round_weekday=tomorrow.weekday())
+    due_case = _case_opened(due, now)
+    add_readings(due, [80, 81, 82])
+    # Another day's bin at 82 %, one point an hour: full in 18 hours, before
+    # tomorrow's window opens: worth a detour.
+    overflowing = make_bin("b-overflowing", round_weekday=other_day)
+    overflowing_case = _case_opened(overflowing, now)
+    add_readings(overflowing, [80, 81, 82])
+    # Another day's bin that fills slowly: waits for its day.
+    waiting = make_bin("c-waiting", round_weekday=other_day)
+    _case_opened(waiting, now)
+    add_readings(waiting, [81, 81.1, 81.2])
+    # Another day's bin whose case was open before its last collection day
+    # ended: it missed that day, so it is due now.
+    missed_day = (tomorrow.weekday() - 1) % 7
+    missed = make_bin("d-missed", round_weekday=missed_day)
+    missed_case = _case_opened(missed, now - timedelta(days=8))
+    # A citizen's report is due at once, whatever the day.
+    asked = make_bin("e-asked", round_weekday=other_day)
+    asked_case = emptying.open_emptying_case(bin=asked, reason="citizen")
+    # No case, another day's bin about to cross 80 %: not today's business.
+    add_readings(make_bin("f-filling", round_weekday=other_day), [76, 77, 78, 79])
+
+    found = selectors.bins_to_collect(date=tomorrow)
+
+    Need, ToCollect = selectors.Need, selectors.ToCollect
+    assert found == [
+        ToCollect(due, due_case, Need.DUE),
+        ToCollect(overflowing, overflowing_case, Need.OVERFLOW),
+        ToCollect(missed, missed_case, Need.DUE),
+        ToCollect(asked, asked_case, Need.DUE),
+    ]
+    assert [item.optional for item in found] == [False, True, False, False]
 
 
 def test_bin_status_gives_the_latest_fill_and_crossing(bin_services):
