@@ -440,7 +440,10 @@ def _ingest_processes(env: dict, port: int, count: int, group: str) -> list:
         process_env = env | {
             "MQTT_URL": f"mqtt://{run.HOST}:{port}",
             "MEDBORG_MQTT_TOPICS": TOPIC.format(device="+"),
-            "MEDBORG_MQTT_CLIENT_ID": f"bench-ingest-{number}",
+            # A persistent session of its own per run: a session left by the
+            # one-process run would keep its plain subscription and get every
+            # message beside the shared group.
+            "MEDBORG_MQTT_CLIENT_ID": f"bench-ingest-{count}-{number}",
             "MEDBORG_MQTT_SHARE_GROUP": group,
         }
         log_file = (WORK / f"mqtt_ingest-{number}.log").open("w")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import DateTimeField
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,10 @@ COLUMNS = (
     "temperature_c",
     "source",
 )
+
+
+# What ingest reads of a device; loading whole rows cost a tenth of a batch.
+DEVICE_FIELDS = ("identifier", "bin_id", "empty_distance_mm", "full_distance_mm")
 
 
 @dataclass(frozen=True)
@@ -73,12 +78,11 @@ class IngestResult:
 
 def _devices(identifiers: set[str]) -> dict[str, Device]:
     """Devices by the identifier sent; a DevEUI matches whatever its case."""
-    found = {d.identifier: d for d in Device.objects.filter(identifier__in=identifiers)}
+    devices = Device.objects.only(*DEVICE_FIELDS)
+    found = {d.identifier: d for d in devices.filter(identifier__in=identifiers)}
     missing = {i.upper(): i for i in identifiers - found.keys()}
     if missing:
-        others = Device.objects.annotate(upper=Upper("identifier")).filter(
-            upper__in=missing
-        )
+        others = devices.annotate(upper=Upper("identifier")).filter(upper__in=missing)
         for device in others:
             found[missing[device.upper]] = device
     return found
@@ -133,6 +137,18 @@ def _conflict_clause() -> str:
     return f"ON CONFLICT ({quote('device_id')}, {quote('measured_at')}) DO NOTHING"
 
 
+def _prepared(field, value):
+    """``value`` as the database takes it. Numbers and keys go as they are:
+    ``get_db_prep_save`` on every cell cost a fifth of a batch's time."""
+    if value is None:
+        return None
+    if field.choices:
+        return str(value)  # a TextChoices member's value, not its name
+    if isinstance(field, DateTimeField):
+        return field.get_db_prep_save(value, connection)
+    return value
+
+
 def _insert_arrays(rows: list[Reading], fields) -> set[tuple[int, datetime]]:
     """PostgreSQL: one statement whatever the batch's size, a column an array.
 
@@ -143,10 +159,7 @@ def _insert_arrays(rows: list[Reading], fields) -> set[tuple[int, datetime]]:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-    params = [
-        [f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows]
-        for f in fields
-    ]
+    params = [[_prepared(f, getattr(row, f.attname)) for row in rows] for f in fields]
     # Only quoted names and types from the model go into the text; values are
     # parameters.
     sql = (
