@@ -130,7 +130,7 @@ def sign_in(client):
 
 
 def test_demo_users_cannot_sign_in_in_production(demo, client, settings):
-    assert sign_in(client)["Location"] == reverse("staff:inbox")
+    assert sign_in(client)["Location"] == reverse("staff:start")
     client.post(reverse("staff:logout"))
     settings.PRODUCTION = True
     response = sign_in(client)
