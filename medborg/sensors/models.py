@@ -237,6 +237,17 @@ class DailyFill(models.Model):
         return f"{self.device_id} {self.day:%Y-%m-%d}"
 
 
+class BinCaseReason:
+    """Why a bin case opened or closed (``BinCase.reason``, ``close_reason``)."""
+
+    THRESHOLD = "threshold"
+    FORECAST = "forecast"
+    CITIZEN = "citizen"
+    STAFF = "staff"
+    EMPTIED_READING = "emptied_reading"
+    DRIVER = "driver"
+
+
 class BinCase(models.Model):
     """A case about a bin; at most one open case of each kind per bin."""
 

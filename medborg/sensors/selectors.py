@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from medborg.cases.models import Case
 from medborg.sensors import forecast as forecasting
-from medborg.sensors.models import Bin, BinCase, Reading
+from medborg.sensors.models import Bin, BinCase, BinCaseReason, Reading
 
 # Enough for weekday factors (three weeks) with a week to spare.
 HISTORY_DAYS = 28
@@ -95,9 +95,14 @@ def bin_status(bin: Bin, *, now: datetime | None = None) -> BinStatus:
     )
 
 
+def start_of(date) -> datetime:
+    """Midnight at the start of ``date`` in the current time zone."""
+    return timezone.make_aware(datetime.combine(date, time()))
+
+
 def end_of(date) -> datetime:
     """Midnight after ``date`` in the current time zone."""
-    return timezone.make_aware(datetime.combine(date + timedelta(days=1), time()))
+    return start_of(date + timedelta(days=1))
 
 
 class Need:
@@ -113,7 +118,7 @@ class Need:
 
 
 # Cases a person asked for are due at once, whatever the bin's collection day.
-ASKED_FOR = frozenset({"citizen", "staff"})
+ASKED_FOR = frozenset({BinCaseReason.CITIZEN, BinCaseReason.STAFF})
 
 
 @dataclass(frozen=True)
@@ -125,10 +130,6 @@ class ToCollect:
     @property
     def optional(self) -> bool:
         return self.need != Need.DUE
-
-
-def _start_of(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time()))
 
 
 def _due(bin: Bin, link: BinCase, date) -> bool:
@@ -174,7 +175,7 @@ def bins_to_collect(*, date) -> list[ToCollect]:
             next_day = forecasting.next_collection(
                 weekdays=bin.window_weekdays,
                 window_start=bin.window_start,
-                now=timezone.localtime(_start_of(date)),
+                now=start_of(date),
             )
             if full and full.crosses_at and next_day and full.crosses_at < next_day:
                 found.append(ToCollect(bin, link.case, Need.OVERFLOW))

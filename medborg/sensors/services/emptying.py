@@ -25,9 +25,12 @@ from medborg.cases.models import Case, Channel
 from medborg.catalog.models import Service
 from medborg.processes.models import Outcome
 from medborg.sensors import faults, forecast, selectors
-from medborg.sensors.models import Bin, BinCase, Device, Reading
+from medborg.sensors.models import Bin, BinCase, BinCaseReason, Device, Reading
 
 logger = logging.getLogger(__name__)
+
+# Known to callers as emptying.Reason; defined with the model it describes.
+Reason = BinCaseReason
 
 EMPTYING_SERVICE = "bin-emptying"
 FAULT_SERVICE = "sensor-fault"
@@ -36,15 +39,6 @@ CITIZEN_REPORT_SERVICE = "overfull-bin"
 # The citizen's answers to "What is wrong?" that mean the bin needs emptying;
 # a damaged or missing bin is a matter for the report's own team.
 CITIZEN_FULL_ANSWERS = {"overfull", "both"}
-
-
-class Reason:
-    THRESHOLD = "threshold"
-    FORECAST = "forecast"
-    CITIZEN = "citizen"
-    STAFF = "staff"
-    EMPTIED_READING = "emptied_reading"
-    DRIVER = "driver"
 
 
 @dataclass
