@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "medborg.rules",
     "medborg.sensors",
     "medborg.routing",
+    "medborg.opendata",
     "medborg.api",
     "medborg.open311",
     "medborg.web",

@@ -20,7 +20,12 @@ from django.utils.translation import gettext as _
 
 from medborg.cases.lifecycle import InvalidMove, Status, is_open
 from medborg.cases.models import Case, CaseEvent
-from medborg.cases.services.common import locked, resume_clock, save_change
+from medborg.cases.services.common import (
+    deadlines_in_force,
+    locked,
+    resume_clock,
+    save_change,
+)
 from medborg.cases.services.workflow import StepNotAllowed, _enter_step, _event
 from medborg.rules import dmn, feel, guardrails
 from medborg.rules.evaluate import (
@@ -334,6 +339,7 @@ def stored_fields(result: Result) -> dict:
 
 def _move(case: Case, step, now, by, decision: Decision) -> None:
     previous = case.step
+    in_force = deadlines_in_force(case, now)
     _enter_step(case, step, now)
     _event(
         case,
@@ -347,6 +353,8 @@ def _move(case: Case, step, now, by, decision: Decision) -> None:
             "status": case.status,
             "outcome": step.outcome,
             "decision": decision.pk,
+            "automated": decision.automated,
+            **in_force,
         },
     )
 
@@ -405,6 +413,10 @@ def override_decision(
         replaces=replaced.pk if replaced else None,
         outcome=outcome,
         automated=False,
+        # What the open data counts as an automated decision challenged.
+        overrides_automated=bool(
+            replaced and replaced.automated and replaced.kind == Decision.Kind.DECISION
+        ),
     )
     _move(case, step, now, by, decision)
     save_change(case, now)
@@ -425,7 +437,8 @@ def appeal_decision(*, case: Case, text: str) -> CaseEvent:
     decision = appealable(case, now)
     if decision is None:
         raise AppealNotAllowed(f"{case} has no decision open to appeal")
-    if case.status == Status.CLOSED:
+    reopened = case.status == Status.CLOSED
+    if reopened:
         case.status = Status.REOPENED
         case.closed_at = None
     if case.on_hold_since:
@@ -445,6 +458,8 @@ def appeal_decision(*, case: Case, text: str) -> CaseEvent:
         message=text,
         decision=decision.pk,
         step=step.key,
+        automated=decision.automated,
+        reopened=reopened,
     )
     save_change(case, now)
     from medborg.cases import tasks

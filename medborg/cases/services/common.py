@@ -1,6 +1,6 @@
 """What every case service shares: locking, due dates, the version, citizen mail."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -91,6 +91,33 @@ def save_change(case: Case, now) -> Case:
     case.save()
     case.refresh_from_db()
     return case
+
+
+def deadlines_in_force(case: Case, now) -> dict:
+    """Return the case's and the step's due dates at ``now`` for an event's data.
+
+    The events that move or close a case record them, so that whether a step or
+    a case finished in time is read from the events alone (the open-data
+    indicators). A case waiting for the citizen is given the working days held
+    so far, as resuming its clock now would.
+    """
+    calendar = working_calendar()
+
+    def in_force(value):
+        if value is None:
+            return None
+        if case.on_hold_since:
+            value = deadlines.resume_after_hold(
+                value, held_from=case.on_hold_since, held_until=now, **calendar
+            )
+        return utc_iso(value)
+
+    return {"due": in_force(case.due_at), "step_due": in_force(case.step_due_at)}
+
+
+def utc_iso(moment) -> str | None:
+    """Write a moment for an event's data: ISO 8601 in UTC, so that text compares."""
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
 def resume_clock(case: Case, now) -> dict:

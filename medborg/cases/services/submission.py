@@ -15,7 +15,7 @@ from django.utils import timezone
 from medborg.cases import tokens
 from medborg.cases.lifecycle import Status
 from medborg.cases.models import Attachment, Case, CaseEvent, Channel, ReferenceCounter
-from medborg.cases.services.common import due, set_next_due
+from medborg.cases.services.common import due, set_next_due, utc_iso
 from medborg.processes.models import Step
 
 logger = logging.getLogger(__name__)
@@ -184,7 +184,11 @@ def _create_case(*, service, submission_key, by, **fields) -> Submission:
         at=now,
         actor=by,
         is_public=True,
-        data={"channel": case.channel, "step": first_step.key},
+        data={
+            "channel": case.channel,
+            "step": first_step.key,
+            "due": utc_iso(case.due_at),
+        },
     )
     _decide_on_arrival(case, now, by)
     if case.contact_email:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from medborg.cases.lifecycle import InvalidMove, Status, can_move, is_open
 from medborg.cases.models import Case, CaseEvent
 from medborg.cases.services.common import (
+    deadlines_in_force,
     due,
     locked,
     resume_clock,
@@ -119,6 +120,7 @@ def move_case_to_step(
     now = timezone.now()
     previous = case.step
     resumed = resume_clock(case, now) if case.on_hold_since else None
+    in_force = deadlines_in_force(case, now)
     _enter_step(case, step, now)
     _event(
         case,
@@ -133,6 +135,7 @@ def move_case_to_step(
             "status": case.status,
             "outcome": step.outcome,
             "resumed": resumed,
+            **in_force,
             **({"published": True} if publish_message and public_message else {}),
         },
     )
@@ -284,6 +287,7 @@ def mark_duplicate(
         raise ValueError(f"{case} and {original} must both be open to merge")
     now = timezone.now()
     case.duplicate_of = original
+    in_force = deadlines_in_force(case, now)
     _close_in_outcome(case, Outcome.DUPLICATE, now)
     _event(
         case,
@@ -294,6 +298,7 @@ def mark_duplicate(
         message=public_message,
         original=original.reference,
         step=case.step.key,
+        **in_force,
     )
     _event(original, CaseEvent.Kind.MERGED, now, by, duplicate=case.reference)
     Case.objects.filter(pk=original.pk).update(updated_at=now)
@@ -327,8 +332,8 @@ def refer_case(
         _hold_by(case, team)
         data = {"team": team.slug, "team_name": team.name}
     else:
+        data = {"organisation": organisation, **deadlines_in_force(case, now)}
         _close_in_outcome(case, Outcome.REFERRED, now)
-        data = {"organisation": organisation}
     _event(
         case,
         CaseEvent.Kind.REFERRED,

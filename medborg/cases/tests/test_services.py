@@ -9,6 +9,7 @@ import pytest
 from medborg.cases import services, tokens
 from medborg.cases.lifecycle import InvalidMove, Status
 from medborg.cases.models import Case, CaseEvent
+from medborg.cases.services.common import utc_iso
 from medborg.catalog.tests.factories import ServiceFactory
 
 
@@ -96,6 +97,8 @@ def test_move_to_step_writes_public_event_and_status(service, caseworker):
         "status": "in_progress",
         "outcome": "",
         "resumed": None,
+        "due": utc_iso(case.due_at),
+        "step_due": utc_iso(case.step_due_at),
     }
 
 

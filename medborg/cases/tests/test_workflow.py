@@ -19,6 +19,7 @@ from medborg.accounts.tests.factories import TeamFactory, UserFactory
 from medborg.cases import selectors, services
 from medborg.cases.lifecycle import InvalidMove, Status
 from medborg.cases.models import Case, CaseEvent
+from medborg.cases.services.common import utc_iso
 from medborg.catalog.tests.factories import ServiceFactory
 from medborg.processes.tests.factories import ProcessFactory
 
@@ -145,6 +146,9 @@ def test_allowed_move_writes_a_public_event_and_sets_the_step_due_date(
         "status": "in_progress",
         "outcome": "",
         "resumed": None,
+        # The deadlines in force when the case left the first step.
+        "due": utc_iso(end_of(2026, 4, 15)),
+        "step_due": utc_iso(case.step_due_at),
     }
 
 
@@ -529,7 +533,12 @@ def test_duplicate_writes_a_public_event_and_the_original_an_internal_one(
         "case.duplicate",
         True,
         "Already reported.",
-        {"original": original.reference, "step": "received"},
+        {
+            "original": original.reference,
+            "step": "received",
+            "due": utc_iso(case.due_at),
+            "step_due": utc_iso(case.step_due_at),
+        },
     )
     merged_event = original.events.last()
     assert (merged_event.kind, merged_event.is_public, merged_event.data) == (
@@ -609,6 +618,8 @@ def test_referral_out_of_the_municipality_closes_in_the_referred_step(
     assert referred.events.last().data == {
         "organisation": "Trafikverket",
         "step": "referred",
+        "due": utc_iso(end_of(2026, 4, 15)),
+        "step_due": utc_iso(case.step_due_at),
     }
 
 
