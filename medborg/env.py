@@ -187,6 +187,18 @@ VARIABLES = {
             "The municipality's name, shown in the header, mails and open data.",
         ),
         Variable(
+            "MEDBORG_OPEN_DATA_MIN_COUNT",
+            "5",
+            "Open data: a figure resting on fewer cases or answers than this (but "
+            "more than none) is published as suppressed.",
+            minimum=1,
+        ),
+        Variable(
+            "MEDBORG_OPEN_DATA_LICENCE",
+            "CC0-1.0",
+            "Licence of the open data: `CC0-1.0` or `CC-BY-4.0`.",
+        ),
+        Variable(
             "MEDBORG_REFERENCE_PREFIX",
             "KOM",
             "Prefix of case references, as in `KOM-2026-000123` (2–6 capital letters).",

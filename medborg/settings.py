@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from medborg import env
@@ -271,6 +272,13 @@ def _host(url):
 MUNICIPALITY_NAME = env.value("MEDBORG_MUNICIPALITY_NAME")
 BASE_URL = env.value("MEDBORG_BASE_URL").rstrip("/")
 REFERENCE_PREFIX = env.reference_prefix("MEDBORG_REFERENCE_PREFIX")
+OPEN_DATA_MIN_COUNT = env.as_int("MEDBORG_OPEN_DATA_MIN_COUNT")
+OPEN_DATA_LICENCE = env.value("MEDBORG_OPEN_DATA_LICENCE")
+if OPEN_DATA_LICENCE not in {"CC0-1.0", "CC-BY-4.0"}:
+    raise ImproperlyConfigured(
+        "MEDBORG_OPEN_DATA_LICENCE must be CC0-1.0 or CC-BY-4.0, "
+        f"not {OPEN_DATA_LICENCE!r}"
+    )
 BOUNDARY_FILE = Path(
     env.value("MEDBORG_BOUNDARY_FILE")
     or BASE_DIR / "medborg" / "catalog" / "demo" / "boundary.geojson"

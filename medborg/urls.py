@@ -8,6 +8,7 @@ urlpatterns = [
     path("staff/routes/", include("medborg.routing.urls")),
     path("staff/", include("medborg.cases.staff_urls")),
     path("open311/", include("medborg.open311.urls")),
+    path("open-data/", include("medborg.opendata.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("medborg.api.urls")),
 ]
