@@ -5,13 +5,14 @@ from django.urls import path, re_path
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from medborg.api import views, views_clients, views_sensors, views_work
+from medborg.api import views, views_clients, views_opendata, views_sensors, views_work
 from medborg.api.etag import ETagMixin
 
 app_name = "api"
 
 CODE = r"(?P<code>[-a-zA-Z0-9_]{1,50})"
 REFERENCE = r"(?P<reference>[A-Za-z0-9-]{1,24})"
+INDICATOR = r"(?P<id>[a-z0-9_]{1,40})"
 
 
 class SchemaView(ETagMixin, SpectacularAPIView):
@@ -62,6 +63,21 @@ urlpatterns = [
         "sensors/readings",
         views_sensors.SensorReadings.as_view(),
         name="sensor-readings",
+    ),
+    path(
+        "open-data/indicators/",
+        views_opendata.IndicatorList.as_view(),
+        name="opendata-indicators",
+    ),
+    re_path(
+        rf"^open-data/indicators/{INDICATOR}/$",
+        views_opendata.IndicatorDetail.as_view(),
+        name="opendata-indicator",
+    ),
+    path(
+        "open-data/figures/",
+        views_opendata.FigureList.as_view(),
+        name="opendata-figures",
     ),
     re_path(r"^", views.NotFoundView.as_view(), name="not-found"),
 ]

@@ -1,7 +1,7 @@
 """The selection of figures from query parameters, shared by pages, files and API."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -34,20 +34,40 @@ def parse_period(text: str) -> date:
 
 
 class PeriodField(forms.CharField):
+    """A month or quarter; the first day of it, or the last with ``last_day``."""
+
     default_error_messages = {
         "invalid": _("Give a month as 2026-11 or a quarter as 2026-Q4."),
     }
+
+    def __init__(self, *, last_day=False, **kwargs):
+        self.last_day = last_day
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "maxlength": "7"}
 
     def to_python(self, value):
         value = super().to_python(value).strip()
         if not value:
             return None
+        if len(value) > 7:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
-            return parse_period(value)
+            start = parse_period(value)
         except ValueError:
             raise forms.ValidationError(
                 self.error_messages["invalid"], code="invalid"
             ) from None
+        if not self.last_day:
+            return start
+        months = 3 if "Q" in value else 1
+        following = date(
+            start.year + (start.month + months - 1) // 12,
+            (start.month + months - 1) % 12 + 1,
+            1,
+        )
+        return following - timedelta(days=1)
 
 
 class SelectionForm(forms.Form):
@@ -75,8 +95,9 @@ class SelectionForm(forms.Form):
         choices=[("", _("All"))]
         + [(g.value, GRANULARITY_LABELS[g]) for g in Granularity],
     )
-    start = PeriodField(label=_("From period"), required=False, max_length=7)
-    end = PeriodField(label=_("To period"), required=False, max_length=7)
+    start = PeriodField(label=_("From period"), required=False)
+    # Through the end of the period: months up to 2026-Q4 include December.
+    end = PeriodField(label=_("To period"), required=False, last_day=True)
 
     def clean(self):
         data = super().clean()

@@ -110,10 +110,16 @@ def figures(selection: Selection = Selection()) -> Iterator[Figure]:
         )
 
 
+def count_figures(selection: Selection) -> int:
+    """Count the figures of ``selection`` without reading them."""
+    return _snapshots(selection).count()
+
+
 def cached_figures(selection: Selection) -> list[Figure]:
     """Return ``figures(selection)`` as a list, cached until the next snapshot run."""
     digest = hashlib.sha256(repr(selection).encode()).hexdigest()[:24]
-    key = f"opendata:{version()}:{get_language()}:{digest}"
+    threshold = settings.OPEN_DATA_MIN_COUNT
+    key = f"opendata:{version()}:{get_language()}:{threshold}:{digest}"
     found = cache.get(key)
     if found is None:
         found = list(figures(selection))
