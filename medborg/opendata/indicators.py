@@ -181,6 +181,7 @@ INDICATORS: tuple[Indicator, ...] = (
         _("Processing time, 90th percentile (calendar days)"),
         Unit.DAYS,
         _(
+            # xgettext:no-python-format
             "For the cases closed in the period: the time from submission to "
             "closing within which 90 % of them were closed, in calendar days."
         ),
@@ -205,6 +206,7 @@ INDICATORS: tuple[Indicator, ...] = (
         _("Processing time, 90th percentile (working days)"),
         Unit.WORKING_DAYS,
         _(
+            # xgettext:no-python-format
             "For the cases closed in the period: the number of working days "
             "from submission to closing within which 90 % of them were closed."
         ),

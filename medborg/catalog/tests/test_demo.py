@@ -1,9 +1,11 @@
+import io
 import json
 import math
 from collections import Counter
 from datetime import datetime
 
 from django.core.management import call_command
+from django.db.models import Sum
 from django.urls import reverse
 
 import pytest
@@ -15,6 +17,7 @@ from medborg.cases.lifecycle import Status
 from medborg.cases.models import Case, CaseEvent, Channel
 from medborg.catalog import demo as demo_data
 from medborg.catalog.models import Question, Service
+from medborg.opendata.models import Snapshot
 from medborg.processes import validation
 from medborg.processes.models import Process, Step
 from medborg.rules.models import Decision
@@ -90,6 +93,22 @@ def test_demo_has_the_promised_services_users_and_cases(demo):
     ) == {"bin-emptying": 4, "sensor-fault": 1}
     assert "medborg-demo" in demo
     assert "/track/" in demo
+
+
+def test_demo_writes_a_year_of_past_cases_and_their_open_data(db, monkeypatch):
+    monkeypatch.setattr(
+        "medborg.catalog.management.commands.load_demo.HISTORY_CASES", 60
+    )
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    past = Case.objects.filter(reference__startswith="HIS-")
+    assert past.count() == 60
+    assert not past.exclude(contact_email="", description="", address="").exists()
+    received = Snapshot.objects.filter(
+        indicator="received", scope="municipality", granularity="month"
+    ).aggregate(total=Sum("value"))["total"]
+    assert received == Case.objects.count()
+    assert "60 past cases" in out.getvalue()
 
 
 def test_demo_loads_only_into_an_empty_catalog(demo, capsys):

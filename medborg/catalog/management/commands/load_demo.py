@@ -1,12 +1,21 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from medborg.accounts.backends import DEMO_PASSWORD
 from medborg.accounts.models import User
 from medborg.catalog import demo
 from medborg.catalog.models import Service
+from medborg.opendata import services as opendata
+from medborg.opendata import synthetic
 from medborg.routing import demo as routing_demo
 from medborg.sensors import demo as sensors_demo
+
+# Past cases for the open-data cockpit: a year of synthetic history.
+HISTORY_CASES = 1500
+HISTORY_DAYS = 365
 
 
 class Command(BaseCommand):
@@ -27,6 +36,8 @@ class Command(BaseCommand):
                 )
             )
             self._bins(made)
+            if HISTORY_CASES:
+                self._history()
             reference, token = cases[0]
             self.stdout.write(
                 f"A sample case to follow: {reference} at /track/{token}/"
@@ -38,6 +49,21 @@ class Command(BaseCommand):
                 f"{DEMO_PASSWORD!r} as: "
                 + ", ".join(user.username for user in demo_users)
             )
+
+    def _history(self):
+        """A year of past cases, marked HIS-, then the open-data figures."""
+        today = timezone.localdate()
+        written = synthetic.generate(
+            cases=HISTORY_CASES,
+            start=today - timedelta(days=HISTORY_DAYS),
+            end=today - timedelta(days=1),
+            seed=1,
+        )
+        figures = opendata.recompute_all()
+        self.stdout.write(
+            f"Loaded {written['cases']} past cases with {written['events']} events "
+            f"for the open-data cockpit ({figures} figures)."
+        )
 
     def _bins(self, made):
         """Depots and vehicles, bins with sensors and readings, today's routes."""
