@@ -73,6 +73,9 @@ class PeriodField(forms.CharField):
 class SelectionForm(forms.Form):
     """Validate a selection; every field may be left out (then: all)."""
 
+    # Where a wrong scope or key is reported.
+    key_field = "key"
+
     indicator = forms.MultipleChoiceField(
         label=_("Indicators"),
         required=False,
@@ -103,10 +106,12 @@ class SelectionForm(forms.Form):
         data = super().clean()
         scope, key = data.get("scope"), data.get("key")
         if key and not scope:
-            self.add_error("key", _("Choose what the key is of (scope) as well."))
+            self.add_error(
+                self.key_field, _("Choose what the key is of (scope) as well.")
+            )
         elif key and key not in selectors.scope_names(Scope(scope)):
             self.add_error(
-                "key",
+                self.key_field,
                 _("There is no %(scope)s with the key %(key)s.")
                 % {"scope": scope, "key": key},
             )
@@ -118,7 +123,7 @@ class SelectionForm(forms.Form):
     def selection(self) -> selectors.Selection:
         """The validated selection; call after ``is_valid()``."""
         data = self.cleaned_data
-        indicators = tuple(data["indicator"]) or None
+        indicators = tuple(data.get("indicator") or ()) or None
         return selectors.Selection(
             indicators=indicators,
             scope=Scope(data["scope"]) if data["scope"] else None,

@@ -6,6 +6,7 @@ memory at a time. Responses may be cached by anyone for five minutes.
 """
 
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from medborg.opendata import charts, cockpit, datapackage, dcat, kolada, selectors
-from medborg.opendata.compute import next_month
+from medborg.opendata.compute import next_month, period_name
 from medborg.opendata.forms import SelectionForm
 from medborg.opendata.indicators import HEADLINE, Granularity, Scope
 from medborg.opendata.tables import csv_lines, definitions_lines, json_chunks
@@ -44,6 +45,8 @@ DEFAULT_PERIODS = {Granularity.MONTH: 12, Granularity.QUARTER: 8}
 class CockpitForm(SelectionForm):
     """The cockpit's filter: one "show" list stands for scope and key."""
 
+    key_field = "show"
+
     show = forms.ChoiceField(required=False)
 
     def __init__(self, *args, **kwargs):
@@ -51,6 +54,10 @@ class CockpitForm(SelectionForm):
         self.fields["show"].label = _("Show")
         self.fields["show"].choices = _show_choices()
         self.fields["granularity"].choices = self.fields["granularity"].choices[1:]
+        # The page chooses scope and key through "show" alone.
+        for name in ("indicator", "scope", "key"):
+            del self.fields[name]
+        self.order_fields(["show", "granularity", "start", "end"])
         for name in ("show", "granularity"):
             self.fields[name].widget.attrs["class"] = "form-select"
         for name in ("start", "end"):
@@ -69,12 +76,7 @@ class CockpitForm(SelectionForm):
         self.cleaned_data["granularity"] = (
             self.cleaned_data.get("granularity") or Granularity.MONTH
         )
-        data = super().clean()
-        # The page shows scope and key as one list.
-        for name in ("scope", "key"):
-            for error in self.errors.pop(name, []):
-                self.add_error("show", error)
-        return data
+        return super().clean()
 
 
 def _show_choices():
@@ -107,14 +109,11 @@ def _default_start(selection, granularity) -> date | None:
 @PUBLIC
 def index(request):
     """The cockpit: every indicator group as a chart beside its table."""
-    form = CockpitForm(request.GET or None)
-    if request.GET and not form.is_valid():
+    form = CockpitForm(request.GET or {"granularity": Granularity.MONTH})
+    if not form.is_valid():
         return render(
             request, "opendata/cockpit.html", {"form": form, "sections": []}, status=400
         )
-    if not request.GET:
-        form = CockpitForm({"granularity": Granularity.MONTH})
-        form.is_valid()
     selection = form.selection()
     granularity = selection.granularity
     start = _default_start(selection, granularity)
@@ -136,13 +135,29 @@ def index(request):
         "selection": selection,
         "scope_name": selectors.scope_names(selection.scope).get(selection.keys[0]),
         "area_map": _area_map(granularity, start, selection.end),
-        "download_query": request.GET.urlencode(),
+        "download_query": _download_query(selection),
         "peers": list(peers),
         "suppressed_below": settings.OPEN_DATA_MIN_COUNT,
         "progress": selectors.progress(),
         "licence": settings.OPEN_DATA_LICENCE,
     }
     return render(request, "opendata/cockpit.html", context)
+
+
+def _download_query(selection) -> str:
+    """The files' parameters for what the page shows (the page's "show" is two)."""
+    parameters = {
+        "scope": selection.scope,
+        "key": selection.keys[0],
+        "granularity": selection.granularity,
+        "start": period_name(selection.start, selection.granularity)
+        if selection.start
+        else "",
+        "end": period_name(selection.end, selection.granularity)
+        if selection.end
+        else "",
+    }
+    return urlencode({name: value for name, value in parameters.items() if value})
 
 
 def _area_map(granularity, start, end):
