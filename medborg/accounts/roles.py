@@ -75,7 +75,13 @@ PERMISSIONS = {
     Role.OPERATOR: _OPERATING,
     # A driver sees the day's routes and marks each stop emptied or skipped.
     Role.DRIVER: ["routing.view_route", "routing.view_stop", "routing.change_stop"],
-    Role.DATASTEWARD: [],
+    # The open data: the municipalities it is compared with, and recomputing.
+    Role.DATASTEWARD: [
+        *(f"opendata.{action}_peer" for action in ("add", "change", "delete", "view")),
+        "opendata.view_peervalue",
+        "opendata.view_progress",
+        "opendata.change_progress",
+    ],
     Role.SYSADMIN: [
         f"accounts.{action}_{model}"
         for model in ("user", "team")

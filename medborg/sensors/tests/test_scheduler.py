@@ -79,6 +79,7 @@ def test_once_enqueues_the_interval_jobs(db):
     out = StringIO()
     call_command("run_scheduler", "--once", stdout=out)
     assert sorted(DBTaskResult.objects.values_list("task_path", flat=True)) == [
+        "medborg.opendata.tasks.update_snapshots",
         "medborg.sensors.tasks.check_silent_sensors",
         "medborg.sensors.tasks.evaluate_all_bins",
     ]

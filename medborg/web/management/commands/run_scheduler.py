@@ -38,6 +38,8 @@ JOBS = (
     Job("medborg.sensors.tasks.check_silent_sensors", every=timedelta(minutes=15)),
     Job("medborg.sensors.tasks.downsample_readings", at=time(3)),
     Job("medborg.routing.tasks.plan_day", at=time(5), arguments=_today),
+    Job("medborg.opendata.tasks.update_snapshots", every=timedelta(minutes=15)),
+    Job("medborg.opendata.tasks.fetch_peers", at=time(4)),
 )
 
 
