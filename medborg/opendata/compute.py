@@ -58,6 +58,10 @@ def _truthy(value) -> bool:
 
 
 def _later(at: datetime, due) -> bool | None:
+    # ``due`` is the recorded ISO text, or whether ``at`` is later, when the
+    # database compared them already.
+    if due is None or isinstance(due, bool):
+        return due
     if not due:
         return None
     moment = due if isinstance(due, datetime) else datetime.fromisoformat(due)

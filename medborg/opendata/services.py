@@ -70,27 +70,69 @@ def _start_moment(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=_zone())
 
 
+def _event_rows(start: date):
+    """Yield (at, kind, case, service, channel, submitted, *DATA_KEYS) in time order.
+
+    On PostgreSQL one plain query through a server-side cursor in binary:
+    for a million cases the ORM's row handling took three times as long as
+    the database, and text timestamps another 2.8 times as long as binary
+    ones. Elsewhere the same through the ORM.
+    """
+    moment = _start_moment(start)
+    if connection.vendor != "postgresql":
+        yield from (
+            CaseEvent.objects.filter(kind__in=KINDS, at__gte=moment)
+            .annotate(**{f"d_{key}": KT(f"data__{key}") for key in DATA_KEYS})
+            .order_by("at", "id")
+            .values_list(
+                "at",
+                "kind",
+                "case_id",
+                "case__service_id",
+                "case__channel",
+                "case__submitted_at",
+                *(f"d_{key}" for key in DATA_KEYS),
+            )
+            .iterator(chunk_size=20_000)
+        )
+        return
+    # The database compares the due dates: parsing them took a tenth of a run.
+    keys = ", ".join(
+        f"e.at > (e.data ->> '{key}')::timestamptz"
+        if key in {"due", "step_due"}
+        else f"e.data ->> '{key}'"
+        for key in DATA_KEYS
+    )
+    query = (
+        "SELECT e.at, e.kind, e.case_id, c.service_id, c.channel, c.submitted_at, "  # noqa: S608 - constants
+        f"{keys} FROM cases_caseevent e JOIN cases_case c ON c.id = e.case_id "
+        "WHERE e.kind = ANY(%s) AND e.at >= %s ORDER BY e.at, e.id"
+    )
+    yield from _binary_rows(query, [list(KINDS), moment])
+
+
+def _binary_rows(query: str, params: list):
+    with connection.chunked_cursor() as cursor:
+        raw = cursor.cursor
+        raw.execute(query, params, binary=True)
+        while rows := raw.fetchmany(50_000):
+            yield from rows
+
+
 def _events(start: date):
     """Yield the events from ``start`` on as ``compute.Event``, in time order."""
-    rows = (
-        CaseEvent.objects.filter(kind__in=KINDS, at__gte=_start_moment(start))
-        .annotate(**{f"d_{key}": KT(f"data__{key}") for key in DATA_KEYS})
-        .order_by("at", "id")
-        .values_list(
-            "at",
-            "kind",
-            "case_id",
-            "case__service_id",
-            "case__channel",
-            "case__submitted_at",
-            *(f"d_{key}" for key in DATA_KEYS),
-        )
-        .iterator(chunk_size=20_000)
-    )
-    for at, kind, case_id, service_id, channel, submitted_at, *data in rows:
-        found = compute.classify(kind, at, dict(zip(DATA_KEYS, data, strict=True)))
+    classify, event = compute.classify, compute.Event
+    submitted = (compute.Fact.SUBMITTED,)
+    for at, kind, case_id, service_id, channel, submitted_at, *data in _event_rows(
+        start
+    ):
+        if kind == "case.submitted":
+            # A third of the events; nothing in their data is counted.
+            yield event(at, case_id, service_id, submitted_at, submitted, channel)
+            continue
+        found = classify(kind, at, dict(zip(DATA_KEYS, data, strict=True)))
         if found["facts"]:
-            yield compute.Event(
+            yield event(
                 at=at,
                 case_id=case_id,
                 service_id=service_id,
@@ -300,14 +342,17 @@ def _area_figures(start: date) -> dict:
     from medborg.cases.models import Case
 
     zones = [(z.key, shape(z.geometry)) for z in Zone.objects.order_by("position")]
-    rows = list(
-        Case.objects.filter(
-            submitted_at__gte=_start_moment(start),
-            service__kind=Service.Kind.REPORT,
-            latitude__isnull=False,
-            longitude__isnull=False,
-        ).values_list("submitted_at", "latitude", "longitude")
-    )
+    reports = Case.objects.filter(
+        submitted_at__gte=_start_moment(start),
+        service__kind=Service.Kind.REPORT,
+        latitude__isnull=False,
+        longitude__isnull=False,
+    ).values_list("submitted_at", "latitude", "longitude")
+    if connection.vendor == "postgresql":
+        query, params = reports.query.sql_with_params()
+        rows = list(_binary_rows(query, list(params)))
+    else:
+        rows = list(reports)
     counts = {key: Counter() for key, _geometry in zones}
     unplaced = list(range(len(rows)))
     xs = [row[2] for row in rows]
