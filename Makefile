@@ -80,6 +80,7 @@ bench: install assets compiled-messages ## Run the benchmarks; results in bench/
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/staff.py
 	$(BIN)/python bench/decisions.py
+	$(BIN)/python bench/opendata.py
 	$(BIN)/python bench/open311.py
 	$(BIN)/pip install -q -e '.[dev,bench]'
 	$(BIN)/python bench/routing.py
