@@ -242,24 +242,26 @@ class Sweep:
         return datetime(following.year, following.month, 1, tzinfo=self.zone)
 
     def run(self, events: Iterable[Event]) -> dict[tuple[date, int], Tally]:
+        # Comparing with the month's end avoids a time-zone conversion per event.
+        boundary = self._month_end()
         for event in events:
-            local = event.at.astimezone(self.zone)
-            while month_of(local.date()) > self.month:
-                self._end_month(self._month_end())
-            self._count(event, local)
+            while event.at >= boundary:
+                self._end_month(boundary)
+                boundary = self._month_end()
+            self._count(event)
         last = month_of(self.until.astimezone(self.zone).date())
         while self.month <= last:
             self._end_month(min(self._month_end(), self.until))
         return self.tallies
 
-    def _count(self, event: Event, local: datetime) -> None:
+    def _count(self, event: Event) -> None:
         tally = self.tally(self.month, event.service_id)
         for fact in event.facts:
             if fact == Fact.SUBMITTED:
                 tally.received[event.channel] += 1
                 self.open[event.case_id] = (event.service_id, event.submitted_at)
             elif fact == Fact.CLOSED:
-                self._closed(tally, event, local)
+                self._closed(tally, event)
             elif fact == Fact.STEP_LEFT:
                 tally.steps_with_time += 1
                 tally.steps_on_time += not event.step_late
@@ -273,14 +275,15 @@ class Sweep:
             elif fact == Fact.RATED:
                 tally.scores[event.score] += 1
 
-    def _closed(self, tally: Tally, event: Event, local: datetime) -> None:
+    def _closed(self, tally: Tally, event: Event) -> None:
         self.open.pop(event.case_id, None)
         tally.closed += 1
         tally.calendar_days.append(
             (event.at - event.submitted_at).total_seconds() / 86400
         )
         submitted = event.submitted_at.astimezone(self.zone).date()
-        tally.working_days.append(self.working.between(submitted, local.date()))
+        closed = event.at.astimezone(self.zone).date()
+        tally.working_days.append(self.working.between(submitted, closed))
         if event.late is not None:
             tally.with_deadline += 1
             tally.on_time += not event.late
