@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from medborg.opendata import selectors
+from medborg.opendata.compute import next_month
 from medborg.opendata.indicators import INDICATORS, Granularity, Scope
 
 PERIOD = re.compile(
@@ -61,12 +62,9 @@ class PeriodField(forms.CharField):
             ) from None
         if not self.last_day:
             return start
-        months = 3 if "Q" in value else 1
-        following = date(
-            start.year + (start.month + months - 1) // 12,
-            (start.month + months - 1) % 12 + 1,
-            1,
-        )
+        following = next_month(start)
+        if "Q" in value:
+            following = next_month(next_month(following))
         return following - timedelta(days=1)
 
 

@@ -96,10 +96,6 @@ def _fill_score(text, score: int) -> str:
 # Translated when shown, not at import.
 _scored = lazy(_fill_score, str)
 
-_RECEIVED = _(
-    "Cases submitted in the period (events case.submitted), counted in the "
-    "period of submission."
-)
 _CLOSED_EVENTS = _(
     "A case is closed by the event that takes it to a final step (case.moved to "
     "status closed), marks it as a duplicate (case.duplicate) or refers it out "
@@ -112,7 +108,10 @@ INDICATORS: tuple[Indicator, ...] = (
         "demand",
         _("Cases received"),
         Unit.CASES,
-        _RECEIVED,
+        _(
+            "Cases submitted in the period (events case.submitted), counted in the "
+            "period of submission."
+        ),
         scopes=(Scope.MUNICIPALITY, Scope.CATEGORY, Scope.SERVICE, Scope.AREA),
     ),
     Indicator(

@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 
 from medborg.catalog.models import Category, Service, Zone
 from medborg.opendata.indicators import BY_ID, Granularity, Scope
-from medborg.opendata.models import Peer, PeerValue, Progress, Snapshot
+from medborg.opendata.models import PeerValue, Progress, Snapshot
 from medborg.opendata.tables import Figure
 
 
@@ -33,10 +33,14 @@ class Selection:
     end: date | None = None
 
 
-def version() -> str:
-    """Change whenever the snapshots do; part of every cache key and ETag."""
-    progress = Progress.objects.filter(pk=1).values_list("computed_at", flat=True)
-    computed = progress.first()
+def version(read: Progress | None = None) -> str:
+    """Change whenever the snapshots do; part of every cache key and ETag.
+
+    Pass the progress row when it was read already.
+    """
+    if read is None:
+        read = Progress.objects.filter(pk=1).only("computed_at").first()
+    computed = read.computed_at if read else None
     return computed.isoformat() if computed else "none"
 
 
@@ -115,11 +119,15 @@ def count_figures(selection: Selection) -> int:
     return _snapshots(selection).count()
 
 
-def cached_figures(selection: Selection) -> list[Figure]:
-    """Return ``figures(selection)`` as a list, cached until the next snapshot run."""
+def cached_figures(selection: Selection, *, current: str = "") -> list[Figure]:
+    """Return ``figures(selection)`` as a list, cached until the next snapshot run.
+
+    ``current`` is ``version()`` when the caller has it.
+    """
     digest = hashlib.sha256(repr(selection).encode()).hexdigest()[:24]
     threshold = settings.OPEN_DATA_MIN_COUNT
-    key = f"opendata:{version()}:{get_language()}:{threshold}:{digest}"
+    current = current or version()
+    key = f"opendata:{current}:{get_language()}:{threshold}:{digest}"
     found = cache.get(key)
     if found is None:
         found = list(figures(selection))
@@ -154,10 +162,6 @@ def peer_values(indicators: tuple[str, ...]) -> dict[str, dict[str, dict]]:
     for name, indicator, period, value in rows:
         found.setdefault(name, {}).setdefault(indicator, {})[period] = value
     return found
-
-
-def active_peers():
-    return Peer.objects.filter(active=True)
 
 
 def area_totals(

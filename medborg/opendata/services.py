@@ -258,9 +258,9 @@ def _by_month(months, per_month: dict, computed_at, scope=Scope.MUNICIPALITY, ke
         quarters: dict[date, list] = {}
         for month in months:
             value, count = values.get(month, (0, 0))
-            quarters.setdefault(quarter_of(month), [0, 0])
-            quarters[quarter_of(month)][0] += value
-            quarters[quarter_of(month)][1] += count
+            total = quarters.setdefault(quarter_of(month), [0, 0])
+            total[0] += value
+            total[1] += count
             yield _snapshot(
                 indicator,
                 Granularity.MONTH,

@@ -127,18 +127,20 @@ def index(request):
     peers = (
         selectors.peer_values(HEADLINE) if selection.scope == Scope.MUNICIPALITY else {}
     )
+    # One read of the progress row serves the page and both cache keys.
+    progress = selectors.progress()
+    current = selectors.version(progress)
+    figures = selectors.cached_figures(selection, current=current)
     context = {
         "form": form,
-        "sections": cockpit.sections(
-            selectors.cached_figures(selection), scope=selection.scope, peers=peers
-        ),
+        "sections": cockpit.sections(figures, scope=selection.scope, peers=peers),
         "selection": selection,
         "scope_name": selectors.scope_names(selection.scope).get(selection.keys[0]),
-        "area_map": _area_map(granularity, start, selection.end),
+        "area_map": _area_map(granularity, start, selection.end, current),
         "download_query": _download_query(selection),
         "peers": list(peers),
         "suppressed_below": settings.OPEN_DATA_MIN_COUNT,
-        "progress": selectors.progress(),
+        "progress": progress,
         "licence": settings.OPEN_DATA_LICENCE,
     }
     return render(request, "opendata/cockpit.html", context)
@@ -160,9 +162,9 @@ def _download_query(selection) -> str:
     return urlencode({name: value for name, value in parameters.items() if value})
 
 
-def _area_map(granularity, start, end):
-    version, language = selectors.version(), get_language()
-    key = f"opendata:map:{version}:{language}:{granularity}:{start}:{end}"
+def _area_map(granularity, start, end, current: str):
+    language = get_language()
+    key = f"opendata:map:{current}:{language}:{granularity}:{start}:{end}"
     found = cache.get(key)
     if found is None:
         areas = selectors.area_totals(granularity=granularity, start=start, end=end)
